@@ -1,0 +1,13 @@
+/** The HTTP layer's public surface; other modules import from here only. */
+export { buildApp, type AppDeps } from './app.js';
+export {
+  ProblemError,
+  ProblemSchema,
+  problemCodeCatalogue,
+  problemResponse,
+  type HttpProblemCode,
+  type Problem,
+  type ProblemOptions,
+  type ProblemSpec,
+} from './problem.js';
+export type { TypeBoxTypeProvider } from './type-provider.js';

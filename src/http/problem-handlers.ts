@@ -1,0 +1,71 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { toProblemError } from './error-mapping.js';
+import { PROBLEM_CONTENT_TYPE, ProblemError, preferredLanguage, problemBody } from './problem.js';
+import { REQUEST_ID_HEADER } from './request-id.js';
+
+/**
+ * The edge where every failure becomes problem+json: the error handler, the not-found handler
+ * and Fastify's framework errors (bad URLs) all answer through `sendProblem`.
+ */
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+export function installProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: unknown, request, reply) => answerError(error, request, reply));
+  app.setNotFoundHandler((request, reply) => answerNotFound(app, request, reply));
+}
+
+/** For Fastify's `frameworkErrors` option, which fires before routing and the error handler. */
+export function answerError(
+  error: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  const problem = toProblemError(error);
+  logProblem(request, problem, error);
+  return sendProblem(request, reply, problem);
+}
+
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  problem: ProblemError,
+): FastifyReply {
+  const language = preferredLanguage(request.headers['accept-language']);
+  return reply
+    .header(REQUEST_ID_HEADER, request.id)
+    .code(problem.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(problemBody(problem, request.id, language));
+}
+
+/**
+ * A path that exists under other methods gets 405 and an Allow header, so that a caller who
+ * used the wrong verb is not told the resource is missing.
+ */
+function answerNotFound(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  const path = request.url.split('?', 1)[0] ?? request.url;
+  const allowed = METHODS.filter((method) => app.findRoute({ method, url: path }) !== null);
+  if (allowed.length === 0) {
+    return sendProblem(request, reply, new ProblemError('route_not_found'));
+  }
+  reply.header('allow', allowed.join(', '));
+  const detail = `${request.method} is not allowed here; use ${allowed.join(', ')}.`;
+  return sendProblem(request, reply, new ProblemError('method_not_allowed', { detail }));
+}
+
+/**
+ * Server faults are logged with the original error (the response never carries it); client
+ * faults are routine and logged at info so they do not page anyone.
+ */
+function logProblem(request: FastifyRequest, problem: ProblemError, error: unknown): void {
+  if (problem.status >= 500) {
+    request.log.error({ err: error, code: problem.code }, 'request failed');
+  } else {
+    request.log.info({ code: problem.code, detail: problem.detail }, 'request rejected');
+  }
+}
