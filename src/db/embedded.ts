@@ -66,14 +66,22 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
 
 function serverFlags(durable: boolean): string[] {
   const common = [
-    '-c', 'listen_addresses=127.0.0.1',
-    '-c', 'max_connections=200',
-    '-c', 'shared_buffers=256MB',
-    '-c', 'max_wal_size=4GB',
-    '-c', 'checkpoint_timeout=15min',
-    '-c', 'unix_socket_directories=',
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'max_connections=200',
+    '-c',
+    'shared_buffers=256MB',
+    '-c',
+    'max_wal_size=4GB',
+    '-c',
+    'checkpoint_timeout=15min',
+    '-c',
+    'unix_socket_directories=',
   ];
-  return durable ? common : [...common, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
+  return durable
+    ? common
+    : [...common, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
 }
 
 /**
@@ -91,7 +99,10 @@ async function clearStaleLock(databaseDir: string, log?: (line: string) => void)
     log?.(`stopping a PostgreSQL (pid ${pid}) left running on ${databaseDir} by an earlier run`);
     process.kill(pid, 'SIGINT');
     for (let i = 0; i < 300 && isAlive(pid); i++) await sleep(100);
-    if (isAlive(pid)) throw new Error(`PostgreSQL pid ${pid} on ${databaseDir} did not stop; stop it and start again`);
+    if (isAlive(pid))
+      throw new Error(
+        `PostgreSQL pid ${pid} on ${databaseDir} did not stop; stop it and start again`,
+      );
     return;
   }
   log?.(`removing the stale lock file ${lockFile}`);

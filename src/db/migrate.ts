@@ -49,13 +49,18 @@ export async function migrate(pool: Pool, dir: string = migrationsDir): Promise<
       applied_at timestamptz NOT NULL DEFAULT now()
     )`);
     const applied = new Map(
-      (await client.query<{ version: string; checksum: string }>('SELECT version, checksum FROM schema_migrations'))
-        .rows.map((r) => [r.version, r.checksum]),
+      (
+        await client.query<{ version: string; checksum: string }>(
+          'SELECT version, checksum FROM schema_migrations',
+        )
+      ).rows.map((r) => [r.version, r.checksum]),
     );
     const known = new Set(migrations.map((m) => m.version));
     for (const version of applied.keys()) {
       if (!known.has(version)) {
-        throw new MigrationError(`migration ${version} is applied in the database but its file is missing`);
+        throw new MigrationError(
+          `migration ${version} is applied in the database but its file is missing`,
+        );
       }
     }
     const done: string[] = [];
@@ -72,7 +77,10 @@ export async function migrate(pool: Pool, dir: string = migrationsDir): Promise<
       await client.query('BEGIN');
       try {
         await client.query(m.sql);
-        await client.query('INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)', [m.version, m.checksum]);
+        await client.query('INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)', [
+          m.version,
+          m.checksum,
+        ]);
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK');
@@ -82,14 +90,18 @@ export async function migrate(pool: Pool, dir: string = migrationsDir): Promise<
     }
     return done;
   } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await client
+      .query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY])
+      .catch(() => undefined);
     client.release();
   }
 }
 
 /** True when every migration on disk is applied with the same checksum (for /readyz). */
-export async function migrationsApplied(pool: Pool, dir: string = migrationsDir): Promise<boolean> {
-  const migrations = await loadMigrations(dir);
+export async function migrationsApplied(
+  pool: Pool,
+  migrations: readonly Migration[],
+): Promise<boolean> {
   const rows = await pool
     .query<{ version: string; checksum: string }>('SELECT version, checksum FROM schema_migrations')
     .then((r) => r.rows)

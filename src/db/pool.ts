@@ -24,7 +24,12 @@ const bigintTypes = {
     if (oid === INT8_OID) return (value: string) => BigInt(value);
     if (oid === INT8_ARRAY_OID) {
       // 1009 is text[]: its parser splits the array literal, and each element becomes a bigint.
-      const parseArray = (pg.types.getTypeParser as (oid: number, format: 'text') => (v: string) => Array<string | null>)(1009, 'text');
+      const parseArray = (
+        pg.types.getTypeParser as (
+          oid: number,
+          format: 'text',
+        ) => (v: string) => Array<string | null>
+      )(1009, 'text');
       return (value: string) => parseArray(value).map((v) => (v === null ? null : BigInt(v)));
     }
     return pg.types.getTypeParser(oid, format as 'text');

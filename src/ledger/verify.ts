@@ -6,7 +6,12 @@
 import type { KeyObject } from 'node:crypto';
 import type { Executor } from '../db/index.js';
 import { merkleRoot } from './merkle.js';
-import { blockHash, GENESIS_PREV_HASH, transferLeafHash, verifyBlockSignature } from './seal-core.js';
+import {
+  blockHash,
+  GENESIS_PREV_HASH,
+  transferLeafHash,
+  verifyBlockSignature,
+} from './seal-core.js';
 import { blockTransfers, toSealBlock } from './sealer.js';
 
 export interface Violation {
@@ -15,7 +20,9 @@ export interface Violation {
   readonly ids: readonly string[];
 }
 
-export type VerifyReport = { readonly ok: true; readonly checked: readonly string[] } | { readonly ok: false; readonly violation: Violation };
+export type VerifyReport =
+  | { readonly ok: true; readonly checked: readonly string[] }
+  | { readonly ok: false; readonly violation: Violation };
 
 export interface VerifyOptions {
   /** When given, every block must carry a valid signature by this key. */
@@ -26,6 +33,7 @@ type Check = (ex: Executor, options: VerifyOptions) => Promise<Violation | undef
 
 const checks: ReadonlyArray<readonly [string, Check]> = [
   // Row-level checks first, so that a tampered row is named rather than only its currency.
+  ['references', checkReferences],
   ['journal', checkJournal],
   ['account_balances', checkAccountBalances],
   ['currency_sums', checkCurrencySums],
@@ -34,7 +42,10 @@ const checks: ReadonlyArray<readonly [string, Check]> = [
   ['seal', checkSeal],
 ];
 
-export async function verifyLedger(ex: Executor, options: VerifyOptions = {}): Promise<VerifyReport> {
+export async function verifyLedger(
+  ex: Executor,
+  options: VerifyOptions = {},
+): Promise<VerifyReport> {
   const checked: string[] = [];
   for (const [name, check] of checks) {
     const violation = await check(ex, options);
@@ -44,9 +55,40 @@ export async function verifyLedger(ex: Executor, options: VerifyOptions = {}): P
   return { ok: true, checked };
 }
 
+/**
+ * 0. Every reference resolves. These are not foreign keys (a foreign key costs a query per row
+ * on the hot path; ADR 0002), so they are proven here instead.
+ */
+async function checkReferences(ex: Executor): Promise<Violation | undefined> {
+  const { rows } = await ex.query<{ id: string; what: string }>(
+    `(SELECT t.id, 'names an account that does not exist or is in another currency' AS what
+      FROM ledger_transfers t
+      LEFT JOIN ledger_accounts d ON d.id = t.debit_account_id
+      LEFT JOIN ledger_accounts c ON c.id = t.credit_account_id
+      WHERE d.id IS NULL OR c.id IS NULL OR d.currency <> t.currency OR c.currency <> t.currency
+      ORDER BY t.seq LIMIT 1)
+     UNION ALL
+     (SELECT t.id, 'resolves a pending transfer that does not exist' FROM ledger_transfers t
+      WHERE t.pending_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ledger_transfers p WHERE p.id = t.pending_id)
+      ORDER BY t.seq LIMIT 1)
+     UNION ALL
+     (SELECT e.account_id, 'has journal entries but does not exist' FROM ledger_entries e
+      WHERE NOT EXISTS (SELECT 1 FROM ledger_accounts a WHERE a.id = e.account_id) LIMIT 1)
+     LIMIT 1`,
+  );
+  const r = rows[0];
+  return r ? { check: 'references', message: `${r.id} ${r.what}`, ids: [r.id] } : undefined;
+}
+
 /** 1. Per currency, debits equal credits, posted and pending alike. */
 async function checkCurrencySums(ex: Executor): Promise<Violation | undefined> {
-  const { rows } = await ex.query<{ currency: string; dp: string; cp: string; dpe: string; cpe: string }>(
+  const { rows } = await ex.query<{
+    currency: string;
+    dp: string;
+    cp: string;
+    dpe: string;
+    cpe: string;
+  }>(
     `SELECT currency, sum(debits_posted)::text AS dp, sum(credits_posted)::text AS cp,
             sum(debits_pending)::text AS dpe, sum(credits_pending)::text AS cpe
      FROM ledger_accounts GROUP BY currency
@@ -97,7 +139,9 @@ async function checkAccountBalances(ex: Executor): Promise<Violation | undefined
      ORDER BY a.id LIMIT 1`,
   );
   const r = rows[0];
-  return r ? { check: 'account_balances', message: `account ${r.id}: ${r.what}`, ids: [r.id] } : undefined;
+  return r
+    ? { check: 'account_balances', message: `account ${r.id}: ${r.what}`, ids: [r.id] }
+    : undefined;
 }
 
 /**
@@ -139,7 +183,12 @@ async function checkJournal(ex: Executor): Promise<Violation | undefined> {
      ORDER BY a.id LIMIT 1`,
   );
   const t = tail.rows[0];
-  if (t) return { check: 'journal', message: `account ${t.id} does not match its latest journal entry`, ids: [t.id] };
+  if (t)
+    return {
+      check: 'journal',
+      message: `account ${t.id} does not match its latest journal entry`,
+      ids: [t.id],
+    };
   const missing = await ex.query<{ id: string; account_id: string }>(
     `SELECT t.id, side.account_id FROM ledger_transfers t
      CROSS JOIN LATERAL (VALUES (t.debit_account_id), (t.credit_account_id)) AS side(account_id)
@@ -148,7 +197,11 @@ async function checkJournal(ex: Executor): Promise<Violation | undefined> {
   );
   const m = missing.rows[0];
   return m
-    ? { check: 'journal', message: `transfer ${m.id} has no journal entry on account ${m.account_id}`, ids: [m.id, m.account_id] }
+    ? {
+        check: 'journal',
+        message: `transfer ${m.id} has no journal entry on account ${m.account_id}`,
+        ids: [m.id, m.account_id],
+      }
     : undefined;
 }
 
@@ -161,7 +214,9 @@ async function checkAccountFlags(ex: Executor): Promise<Violation | undefined> {
      ORDER BY id LIMIT 1`,
   );
   const r = rows[0];
-  return r ? { check: 'account_flags', message: `account ${r.id} breaks its balance flags`, ids: [r.id] } : undefined;
+  return r
+    ? { check: 'account_flags', message: `account ${r.id} breaks its balance flags`, ids: [r.id] }
+    : undefined;
 }
 
 /**
@@ -213,17 +268,25 @@ async function checkSeal(ex: Executor, options: VerifyOptions): Promise<Violatio
     if (h.firstSeq <= prevLastSeq) return bad('overlaps the previous block');
     if (!blockHash(h).equals(block.hash)) return bad('its hash does not match its header');
     if (options.sealPublicKey !== undefined) {
-      if (!block.signature || !verifyBlockSignature(options.sealPublicKey, block.hash, block.signature)) {
+      if (
+        !block.signature ||
+        !verifyBlockSignature(options.sealPublicKey, block.hash, block.signature)
+      ) {
         return bad('its signature does not verify');
       }
     }
     const transfers = await blockTransfers(ex, h.firstSeq, h.lastSeq);
     if (transfers.length !== h.transferCount) {
-      return bad(`holds ${h.transferCount} transfers but seqs ${h.firstSeq}..${h.lastSeq} have ${transfers.length}`);
+      return bad(
+        `holds ${h.transferCount} transfers but seqs ${h.firstSeq}..${h.lastSeq} have ${transfers.length}`,
+      );
     }
     if (!merkleRoot(transfers.map(transferLeafHash)).equals(h.merkleRoot)) {
       const culprit = await firstChangedTransfer(ex, transfers);
-      return bad('its Merkle root does not match its transfers (a transfer was changed)', culprit ? [culprit] : []);
+      return bad(
+        'its Merkle root does not match its transfers (a transfer was changed)',
+        culprit ? [culprit] : [],
+      );
     }
     prevHash = block.hash;
     prevLastSeq = h.lastSeq;
@@ -235,7 +298,13 @@ async function checkSeal(ex: Executor, options: VerifyOptions): Promise<Violatio
     [prevLastSeq],
   );
   const g = gap.rows[0];
-  return g ? { check: 'seal', message: `transfer ${g.id} is below the sealed horizon but in no block`, ids: [g.id] } : undefined;
+  return g
+    ? {
+        check: 'seal',
+        message: `transfer ${g.id} is below the sealed horizon but in no block`,
+        ids: [g.id],
+      }
+    : undefined;
 }
 
 /**
@@ -243,7 +312,10 @@ async function checkSeal(ex: Executor, options: VerifyOptions): Promise<Violatio
  * the balances each transfer produced, so the transfer whose effect no longer matches its
  * journal rows is named. Undefined when that cannot tell (e.g. both were edited consistently).
  */
-async function firstChangedTransfer(ex: Executor, transfers: ReadonlyArray<{ id: string }>): Promise<string | undefined> {
+async function firstChangedTransfer(
+  ex: Executor,
+  transfers: ReadonlyArray<{ id: string }>,
+): Promise<string | undefined> {
   const { rows } = await ex.query<{ transfer_id: string }>(
     `${EFFECTS}
      SELECT e.transfer_id FROM (

@@ -1,0 +1,125 @@
+/**
+ * The `hebao` command. Each subcommand opens the same runtime (configuration, database,
+ * migrations, services) and does one thing.
+ */
+import { ConfigError, loadConfig } from '../config.js';
+import { MigrationError } from '../db/index.js';
+import { publicKeyPem, verifyLedger, parseSigningKey } from '../ledger/index.js';
+import { startWorkers } from '../workers/index.js';
+import { openRuntime, type Runtime } from './runtime.js';
+import { ledgerJobs, serve } from './serve.js';
+
+const USAGE = `usage: hebao <command>
+
+  serve [--no-worker]   run the API server (and the background workers)
+  worker                run the background workers only
+  migrate               apply database migrations and exit
+  verify                check every ledger invariant; exit 0 only if all hold
+  seal                  seal every committed transfer now and print the latest block
+  bench [name]          run benchmarks (see bench/README.md)
+`;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...args] = argv;
+  switch (command) {
+    case 'serve':
+      return runServe(!args.includes('--no-worker'));
+    case 'worker':
+      return runWorker();
+    case 'migrate':
+      return withRuntime(async (rt) => {
+        console.log(`migrations applied (${rt.databaseLabel})`);
+        return 0;
+      });
+    case 'verify':
+      return withRuntime(runVerify);
+    case 'seal':
+      return withRuntime(async (rt) => {
+        const sealed = await rt.sealer.sealOnce();
+        const block = await rt.sealer.latestBlock();
+        console.log(
+          `sealed ${sealed} transfers; latest block ${block ? `${block.header.height} ${block.hash.toString('hex')}` : '(none)'}`,
+        );
+        return 0;
+      });
+    case 'bench': {
+      const bench = await import('../../bench/main.js');
+      return bench.main(args);
+    }
+    default:
+      process.stderr.write(USAGE);
+      return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+  }
+}
+
+async function withRuntime(work: (rt: Runtime) => Promise<number>): Promise<number> {
+  const rt = await openRuntime(loadConfig());
+  try {
+    return await work(rt);
+  } finally {
+    await rt.close();
+  }
+}
+
+async function runVerify(rt: Runtime): Promise<number> {
+  const key =
+    rt.config.sealSigningKey === undefined
+      ? undefined
+      : publicKeyPem(parseSigningKey(rt.config.sealSigningKey));
+  const report = await verifyLedger(rt.pool, { sealPublicKey: key });
+  if (report.ok) {
+    console.log(`ledger verified: ${report.checked.join(', ')} hold`);
+    return 0;
+  }
+  const v = report.violation;
+  console.error(`ledger verification FAILED (${v.check}): ${v.message}`);
+  console.error(`ids: ${v.ids.join(', ')}`);
+  return 1;
+}
+
+async function runServe(worker: boolean): Promise<number> {
+  const rt = await openRuntime(loadConfig());
+  let server;
+  try {
+    server = await serve(rt, { worker });
+  } catch (error) {
+    await rt.close();
+    throw error;
+  }
+  console.log(`\nHebao is running (${rt.config.env}; database: ${rt.databaseLabel})\n`);
+  for (const [name, url] of Object.entries(server.urls)) console.log(`  ${name.padEnd(10)} ${url}`);
+  console.log('\nPress Ctrl+C to stop.\n');
+  await untilSignal();
+  await server.close();
+  await rt.close();
+  return 0;
+}
+
+async function runWorker(): Promise<number> {
+  const rt = await openRuntime(loadConfig());
+  const workers = startWorkers(ledgerJobs(rt), rt.log);
+  rt.log.info('workers running');
+  await untilSignal();
+  await workers.stop();
+  await rt.ledger.drain();
+  await rt.close();
+  return 0;
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
+const known = [ConfigError, MigrationError];
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const expected = known.some((k) => error instanceof k);
+    console.error(expected ? `hebao: ${(error as Error).message}` : error);
+    process.exit(expected ? 2 : 1);
+  },
+);

@@ -1,0 +1,72 @@
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { buildApp } from '../http/index.js';
+import { migrationsApplied, loadMigrations } from '../db/index.js';
+import { limits } from '../limits.js';
+import { startWorkers, type Job, type Workers } from '../workers/index.js';
+import type { Runtime } from './runtime.js';
+
+export function ledgerJobs(runtime: Runtime): Job[] {
+  return [
+    {
+      name: 'hold-expiry',
+      intervalMs: runtime.config.expiryIntervalMs,
+      run: () => runtime.ledger.expireDueHolds(),
+    },
+    {
+      name: 'journal-seal',
+      intervalMs: runtime.config.sealIntervalMs,
+      run: () => runtime.sealer.sealOnce(),
+    },
+  ];
+}
+
+export interface Server {
+  readonly urls: Readonly<Record<string, string>>;
+  close(): Promise<void>;
+}
+
+/** Builds the app over a runtime, listens, and starts the workers unless told not to. */
+export async function serve(
+  runtime: Runtime,
+  options: { readonly worker: boolean },
+): Promise<Server> {
+  const { config, pool } = runtime;
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics });
+  const migrations = await loadMigrations();
+  const app = await buildApp({
+    env: config.env,
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    metrics,
+    bodyLimitBytes: limits.bodyBytesMax,
+    checkReady: async () => {
+      try {
+        await pool.query('SELECT 1');
+      } catch (error) {
+        return { ok: false, reason: `database unreachable: ${(error as Error).message}` };
+      }
+      return (await migrationsApplied(pool, migrations))
+        ? { ok: true }
+        : { ok: false, reason: 'migrations are not applied' };
+    },
+  });
+  await app.listen({ host: config.host, port: config.port });
+  const workers: Workers | undefined = options.worker
+    ? startWorkers(ledgerJobs(runtime), runtime.log)
+    : undefined;
+  const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+  return {
+    urls: {
+      API: `${base}/v1`,
+      'API docs': `${base}/docs`,
+      OpenAPI: `${base}/openapi.json`,
+      Health: `${base}/healthz`,
+      Metrics: `${base}/metrics`,
+    },
+    close: async () => {
+      await app.close();
+      await workers?.stop();
+      await runtime.ledger.drain();
+    },
+  };
+}
