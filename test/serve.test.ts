@@ -1,0 +1,122 @@
+/**
+ * The process as `npm start` runs it: a runtime over a real database, the API listening on a
+ * port, the workers expiring holds and sealing; and the `hebao verify` command's exit codes.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { openRuntime, type Runtime } from '../src/cli/runtime.js';
+import { serve, type Server } from '../src/cli/serve.js';
+import { createTestDatabase, type TestDatabase } from './db.js';
+import { transferId, walletAndFunding } from './ledger-fixtures.js';
+
+const run = promisify(execFile);
+let db: TestDatabase;
+let runtime: Runtime;
+let server: Server;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  runtime = await openRuntime(
+    loadConfig({
+      DATABASE_URL: db.url,
+      PORT: '1',
+      LOG_LEVEL: 'silent',
+      HEBAO_SEAL_INTERVAL_MS: '100',
+      HEBAO_EXPIRY_INTERVAL_MS: '100',
+    }),
+  );
+  // Port 1 is only a placeholder in the configuration; listen on any free port instead.
+  server = await serve({ ...runtime, config: { ...runtime.config, port: 0 } }, { worker: true });
+});
+
+afterAll(async () => {
+  await server.close();
+  await runtime.close();
+});
+
+describe('hebao serve', () => {
+  it('serves health, readiness, metrics, OpenAPI and docs over HTTP', async () => {
+    const base = server.urls.Health!.replace('/healthz', '');
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'ready' });
+    expect(await (await fetch(`${base}/metrics`)).text()).toContain(
+      'process_cpu_user_seconds_total',
+    );
+    const openapi = (await (await fetch(`${base}/openapi.json`)).json()) as { openapi: string };
+    expect(openapi.openapi).toMatch(/^3\.1/);
+    expect((await fetch(`${base}/docs`)).status).toBe(200);
+    const missing = await fetch(`${base}/v1/nothing`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it('runs the workers: holds expire and transfers get sealed', async () => {
+    const { wallet, funding } = await walletAndFunding(runtime.ledger);
+    const hold = transferId();
+    const [fund, held] = await runtime.ledger.submit([
+      {
+        id: transferId(),
+        debitAccountId: funding,
+        creditAccountId: wallet,
+        amountMinor: 500n,
+        currency: 'CNY',
+        code: 'topup',
+      },
+      {
+        id: hold,
+        debitAccountId: wallet,
+        creditAccountId: funding,
+        amountMinor: 100n,
+        currency: 'CNY',
+        code: 'withdrawal',
+        flags: { pending: true },
+        timeoutSeconds: 1,
+      },
+    ]);
+    expect([fund!.code, held!.code]).toEqual(['ok', 'ok']);
+    await expect
+      .poll(async () => (await runtime.ledger.getAccounts([wallet]))[0]!.debitsPending, {
+        timeout: 10_000,
+      })
+      .toBe(0n);
+    await expect
+      .poll(async () => (await runtime.sealer.proveInclusion(hold)) !== undefined, {
+        timeout: 10_000,
+      })
+      .toBe(true);
+  });
+});
+
+describe('hebao verify', () => {
+  const hebao = (env: Record<string, string>) =>
+    run('node', ['--import', 'tsx', 'src/cli/main.ts', 'verify'], {
+      env: { ...process.env, ...env, LOG_LEVEL: 'silent' },
+    });
+
+  it('exits 0 when every invariant holds, 1 with the row when one does not', async () => {
+    const ok = await hebao({ DATABASE_URL: db.url });
+    expect(ok.stdout).toContain('ledger verified');
+    const { wallet } = await walletAndFunding(runtime.ledger);
+    const client = await db.pool.connect();
+    await client.query(
+      `UPDATE ledger_accounts SET credits_posted = credits_posted + 1 WHERE id = $1`,
+      [wallet],
+    );
+    client.release();
+    const failed = await hebao({ DATABASE_URL: db.url }).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failed).toMatchObject({ code: 1 });
+    expect((failed as { stderr: string }).stderr).toContain(wallet);
+  });
+
+  it('exits 2 with a clear message on bad configuration', async () => {
+    const failed = await hebao({ PORT: 'x' }).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failed).toMatchObject({ code: 2 });
+    expect((failed as { stderr: string }).stderr).toContain('PORT="x" is not allowed');
+  });
+});
