@@ -105,7 +105,9 @@ function oneOf<const T extends readonly string[]>(
   const value = optional(env, name);
   if (value === undefined) return fallback;
   if (!allowed.includes(value)) {
-    throw new ConfigError(`${name}=${JSON.stringify(value)} is not allowed: use one of ${allowed.join(', ')}`);
+    throw new ConfigError(
+      `${name}=${JSON.stringify(value)} is not allowed: use one of ${allowed.join(', ')}`,
+    );
   }
   return value;
 }
@@ -114,7 +116,9 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   const value = optional(env, name);
   if (value === undefined) return fallback;
   if (!/^[0-9]+$/.test(value) || Number(value) < min || Number(value) > max) {
-    throw new ConfigError(`${name}=${JSON.stringify(value)} is not allowed: use a whole number from ${min} to ${max}`);
+    throw new ConfigError(
+      `${name}=${JSON.stringify(value)} is not allowed: use a whole number from ${min} to ${max}`,
+    );
   }
   return Number(value);
 }
@@ -126,10 +130,14 @@ function databaseUrl(env: Env): string | undefined {
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError('DATABASE_URL is not a URL: use postgres://user:password@host:port/database');
+    throw new ConfigError(
+      'DATABASE_URL is not a URL: use postgres://user:password@host:port/database',
+    );
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new ConfigError(`DATABASE_URL has protocol ${url.protocol}: use postgres:// or postgresql://`);
+    throw new ConfigError(
+      `DATABASE_URL has protocol ${url.protocol}: use postgres:// or postgresql://`,
+    );
   }
   return value;
 }

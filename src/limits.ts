@@ -14,12 +14,11 @@ export const limits = {
   /** Length of account and transfer codes and of account owners. */
   codeLengthMax: 32,
   ownerLengthMax: 64,
-  /** Group-commit batcher: commands waiting, batches in flight at once, and the collect window. */
+  /** Group-commit batcher: commands waiting, and batches in flight at once. */
   batcherQueueMax: 100_000,
   batcherInFlightMax: 4,
-  batcherWindowMs: 0,
-  /** Retries of a batch that lost a race on a transfer id inserted by another process. */
-  batchRetriesMax: 5,
+  /** Attempts of a batch that loses a race on a transfer id inserted by another process. */
+  batchAttemptsMax: 5,
   /** Expired holds voided per worker pass. */
   expiryBatchSizeMax: 1000,
   /** Transfers in one seal block. */

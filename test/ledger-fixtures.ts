@@ -28,8 +28,14 @@ export async function walletAndFunding(ledger: Ledger, currency = 'CNY') {
     owner: 'usr_test',
     flags: { debitsMustNotExceedCredits: true },
   };
-  const funding: CreateAccountCommand = { id: accountId(), currency, code: 'bank_clearing', owner: 'system' };
+  const funding: CreateAccountCommand = {
+    id: accountId(),
+    currency,
+    code: 'bank_clearing',
+    owner: 'system',
+  };
   const results = await ledger.createAccounts([wallet, funding]);
-  if (results.some((r) => r.code !== 'ok')) throw new Error(`fixture accounts: ${JSON.stringify(results)}`);
+  if (results.some((r) => r.code !== 'ok'))
+    throw new Error(`fixture accounts: ${JSON.stringify(results)}`);
   return { wallet: wallet.id, funding: funding.id };
 }

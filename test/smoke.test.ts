@@ -8,7 +8,14 @@ describe('smoke', () => {
     const { ledger } = setupLedger(db.pool);
     const { wallet, funding } = await walletAndFunding(ledger);
     const r = await ledger.submit([
-      { id: transferId(), debitAccountId: funding, creditAccountId: wallet, amountMinor: 100n, currency: 'CNY', code: 'topup' },
+      {
+        id: transferId(),
+        debitAccountId: funding,
+        creditAccountId: wallet,
+        amountMinor: 100n,
+        currency: 'CNY',
+        code: 'topup',
+      },
     ]);
     expect(r[0]!.code).toBe('ok');
     const [a] = await ledger.getAccounts([wallet]);

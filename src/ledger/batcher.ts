@@ -15,7 +15,10 @@ export class LedgerBusyError extends Error {
 }
 
 export interface Batcher {
-  submit(commands: readonly LedgerCommand[], writes: ReadonlyArray<DomainWrite | undefined>): Promise<TransferResult[]>;
+  submit(
+    commands: readonly LedgerCommand[],
+    writes: ReadonlyArray<DomainWrite | undefined>,
+  ): Promise<TransferResult[]>;
   drain(): Promise<void>;
 }
 

@@ -11,7 +11,14 @@
 import { canonicalJson, type Json } from '../lib/canonical-json.js';
 import { assert } from '../lib/assert.js';
 import type { TransferResultCode } from './result-codes.js';
-import type { Account, HoldState, JournalEntry, Transfer, TransferCommand, TransferKind } from './types.js';
+import type {
+  Account,
+  HoldState,
+  JournalEntry,
+  Transfer,
+  TransferCommand,
+  TransferKind,
+} from './types.js';
 import { kindOf, metadataText, validateTransferShape } from './validate.js';
 
 const INT8_MAX = 2n ** 63n - 1n;
@@ -64,7 +71,10 @@ export interface Plan {
   readonly entries: readonly JournalEntry[];
   /** The final state of every account the batch changed. */
   readonly accounts: readonly Account[];
-  readonly holdsOpened: ReadonlyArray<{ readonly transferId: string; readonly expiresAtMs: number | null }>;
+  readonly holdsOpened: ReadonlyArray<{
+    readonly transferId: string;
+    readonly expiresAtMs: number | null;
+  }>;
   readonly holdsClosed: readonly string[];
 }
 
@@ -103,7 +113,8 @@ export function planBatch(input: PlanInput): Plan {
       if (chainStart !== undefined && !isSuccessCode(result.code)) {
         chainFailed = true;
         rollback(w);
-        for (let j = chainStart; j < i; j++) results[j] = { id: results[j]!.id, code: 'linked_event_failed' };
+        for (let j = chainStart; j < i; j++)
+          results[j] = { id: results[j]!.id, code: 'linked_event_failed' };
       }
     }
     if (!linked) {
@@ -117,7 +128,10 @@ export function planBatch(input: PlanInput): Plan {
     if (!chainFailed) rollback(w);
     for (let j = chainStart; j < results.length; j++) {
       const last = j === results.length - 1;
-      results[j] = { id: results[j]!.id, code: last ? 'linked_event_chain_open' : 'linked_event_failed' };
+      results[j] = {
+        id: results[j]!.id,
+        code: last ? 'linked_event_chain_open' : 'linked_event_failed',
+      };
     }
   }
   return finish(w, results);
@@ -140,7 +154,8 @@ function finish(w: Working, results: PlannedResult[]): Plan {
   const holdsOpened: Array<{ transferId: string; expiresAtMs: number | null }> = [];
   const holdsClosed: string[] = [];
   for (const [transferId, hold] of w.holds) {
-    if (hold.origin === 'new' && hold.state === 'open') holdsOpened.push({ transferId, expiresAtMs: hold.expiresAtMs });
+    if (hold.origin === 'new' && hold.state === 'open')
+      holdsOpened.push({ transferId, expiresAtMs: hold.expiresAtMs });
     if (hold.origin === 'stored' && hold.state !== 'open') holdsClosed.push(transferId);
   }
   return {
@@ -164,9 +179,13 @@ function applyCommand(w: Working, command: LedgerCommand): PlannedResult {
     const same = sameFields(command, kind, stored);
     if (!same) return { id: command.id, code: 'exists_with_different_fields' };
     // A transfer inserted earlier in this same batch has no seq yet; it is reported as exists too.
-    return 'seq' in stored ? { id: command.id, code: 'exists', stored: stored as Transfer } : { id: command.id, code: 'exists' };
+    return 'seq' in stored
+      ? { id: command.id, code: 'exists', stored: stored as Transfer }
+      : { id: command.id, code: 'exists' };
   }
-  return kind === 'single' || kind === 'pending' ? applyMovement(w, command, kind) : applyResolve(w, command, kind);
+  return kind === 'single' || kind === 'pending'
+    ? applyMovement(w, command, kind)
+    : applyResolve(w, command, kind);
 }
 
 function account(w: Working, id: string): Account | undefined {
@@ -179,13 +198,19 @@ function setAccount(w: Working, next: Account): void {
   w.undo.push(() => (previous ? w.accounts.set(next.id, previous) : w.accounts.delete(next.id)));
 }
 
-function applyMovement(w: Working, command: TransferCommand, kind: 'single' | 'pending'): PlannedResult {
+function applyMovement(
+  w: Working,
+  command: TransferCommand,
+  kind: 'single' | 'pending',
+): PlannedResult {
   const id = command.id;
   const debit = account(w, command.debitAccountId!);
   const credit = account(w, command.creditAccountId!);
   if (!debit || !credit) return { id, code: 'account_not_found' };
-  if (debit.currency !== credit.currency || command.currency !== debit.currency) return { id, code: 'currency_mismatch' };
-  if (debit.status === 'closed' || credit.status === 'closed') return { id, code: 'account_closed' };
+  if (debit.currency !== credit.currency || command.currency !== debit.currency)
+    return { id, code: 'currency_mismatch' };
+  if (debit.status === 'closed' || credit.status === 'closed')
+    return { id, code: 'account_closed' };
   if (debit.status === 'frozen' || (credit.status === 'frozen' && credit.freezeCredits)) {
     return { id, code: 'account_frozen' };
   }
@@ -215,7 +240,8 @@ function applyMovement(w: Working, command: TransferCommand, kind: 'single' | 'p
   };
   const insertIndex = commit(w, transfer, nextDebit, nextCredit);
   if (pending) {
-    const expiresAtMs = command.timeoutSeconds === undefined ? null : w.input.nowMs + command.timeoutSeconds * 1000;
+    const expiresAtMs =
+      command.timeoutSeconds === undefined ? null : w.input.nowMs + command.timeoutSeconds * 1000;
     setHold(w, id, { transfer, state: 'open', expiresAtMs, origin: 'new' });
   }
   return { id, code: 'ok', insertIndex };
@@ -225,26 +251,43 @@ function applyMovement(w: Working, command: TransferCommand, kind: 'single' | 'p
  * The limits a new debit and credit must respect: the accounts' balance flags (a wallet never
  * goes below zero) and the int8 range of every balance column.
  */
-function balanceLimitCode(debit: Account, credit: Account, amount: bigint): TransferResultCode | undefined {
+function balanceLimitCode(
+  debit: Account,
+  credit: Account,
+  amount: bigint,
+): TransferResultCode | undefined {
   if (debit.debitsPosted + debit.debitsPending + amount > INT8_MAX) return 'overflows_debits';
   if (credit.creditsPosted + credit.creditsPending + amount > INT8_MAX) return 'overflows_credits';
-  if (debit.debitsMustNotExceedCredits && debit.debitsPosted + debit.debitsPending + amount > debit.creditsPosted) {
+  if (
+    debit.debitsMustNotExceedCredits &&
+    debit.debitsPosted + debit.debitsPending + amount > debit.creditsPosted
+  ) {
     return 'exceeds_credits';
   }
-  if (credit.creditsMustNotExceedDebits && credit.creditsPosted + credit.creditsPending + amount > credit.debitsPosted) {
+  if (
+    credit.creditsMustNotExceedDebits &&
+    credit.creditsPosted + credit.creditsPending + amount > credit.debitsPosted
+  ) {
     return 'exceeds_debits';
   }
   return undefined;
 }
 
-function holdRef(w: Working, pendingId: string): (HoldRef & { origin: 'stored' | 'new' }) | undefined {
+function holdRef(
+  w: Working,
+  pendingId: string,
+): (HoldRef & { origin: 'stored' | 'new' }) | undefined {
   const current = w.holds.get(pendingId);
   if (current) return current;
   const stored = w.input.holds.get(pendingId);
   return stored ? { ...stored, origin: 'stored' } : undefined;
 }
 
-function setHold(w: Working, pendingId: string, next: HoldRef & { origin: 'stored' | 'new' }): void {
+function setHold(
+  w: Working,
+  pendingId: string,
+  next: HoldRef & { origin: 'stored' | 'new' },
+): void {
   const previous = w.holds.get(pendingId);
   w.holds.set(pendingId, next);
   w.undo.push(() => (previous ? w.holds.set(pendingId, previous) : w.holds.delete(pendingId)));
@@ -259,7 +302,9 @@ function holdStateCode(hold: HoldRef, nowMs: number): TransferResultCode | undef
     case 'expired':
       return 'pending_transfer_expired';
     case 'open':
-      return hold.expiresAtMs !== null && hold.expiresAtMs <= nowMs ? 'pending_transfer_expired' : undefined;
+      return hold.expiresAtMs !== null && hold.expiresAtMs <= nowMs
+        ? 'pending_transfer_expired'
+        : undefined;
   }
 }
 
@@ -278,8 +323,13 @@ function resolveCode(
   ) {
     return 'pending_transfer_has_different_accounts';
   }
-  if (command.currency !== undefined && command.currency !== pending.currency) return 'currency_mismatch';
-  if (kind === 'void_pending' && command.amountMinor !== undefined && command.amountMinor !== pending.amountMinor) {
+  if (command.currency !== undefined && command.currency !== pending.currency)
+    return 'currency_mismatch';
+  if (
+    kind === 'void_pending' &&
+    command.amountMinor !== undefined &&
+    command.amountMinor !== pending.amountMinor
+  ) {
     return 'pending_transfer_has_different_amount';
   }
   if (kind !== 'post_pending') return undefined;
@@ -289,17 +339,31 @@ function resolveCode(
   // Held money may not leave a frozen account, nor reach one whose freeze blocks credits.
   const debit = account(w, pending.debitAccountId)!;
   const credit = account(w, pending.creditAccountId)!;
-  if (debit.status === 'frozen' || (credit.status === 'frozen' && credit.freezeCredits)) return 'account_frozen';
+  if (debit.status === 'frozen' || (credit.status === 'frozen' && credit.freezeCredits))
+    return 'account_frozen';
   return undefined;
 }
 
-function applyResolve(w: Working, command: TransferCommand | ExpireCommand, kind: ResolveKind): PlannedResult {
+function applyResolve(
+  w: Working,
+  command: TransferCommand | ExpireCommand,
+  kind: ResolveKind,
+): PlannedResult {
   const id = command.id;
   const pendingId = command.pendingId!;
   const hold = holdRef(w, pendingId);
-  if (!hold) return { id, code: w.inserted.has(pendingId) ? 'pending_transfer_not_pending' : 'pending_transfer_not_found' };
+  if (!hold)
+    return {
+      id,
+      code: w.inserted.has(pendingId)
+        ? 'pending_transfer_not_pending'
+        : 'pending_transfer_not_found',
+    };
   if (hold.transfer.kind !== 'pending') return { id, code: 'pending_transfer_not_pending' };
-  const stateCode = holdStateCode(hold, kind === 'expire_pending' ? Number.NEGATIVE_INFINITY : w.input.nowMs);
+  const stateCode = holdStateCode(
+    hold,
+    kind === 'expire_pending' ? Number.NEGATIVE_INFINITY : w.input.nowMs,
+  );
   if (stateCode) return { id, code: stateCode };
   const pending = hold.transfer;
   const refused = resolveCode(w, command, kind, pending);
@@ -312,13 +376,20 @@ function applyResolve(w: Working, command: TransferCommand | ExpireCommand, kind
   const posted = kind === 'post_pending' ? (fromCommand?.amountMinor ?? held) : 0n;
   if (debit.debitsPosted + posted > INT8_MAX) return { id, code: 'overflows_debits' };
   if (credit.creditsPosted + posted > INT8_MAX) return { id, code: 'overflows_credits' };
-  const nextDebit = { ...debit, debitsPending: debit.debitsPending - held, debitsPosted: debit.debitsPosted + posted };
+  const nextDebit = {
+    ...debit,
+    debitsPending: debit.debitsPending - held,
+    debitsPosted: debit.debitsPosted + posted,
+  };
   const nextCredit = {
     ...credit,
     creditsPending: credit.creditsPending - held,
     creditsPosted: credit.creditsPosted + posted,
   };
-  assert(nextDebit.debitsPending >= 0n && nextCredit.creditsPending >= 0n, `pending balance below zero for ${pendingId}`);
+  assert(
+    nextDebit.debitsPending >= 0n && nextCredit.creditsPending >= 0n,
+    `pending balance below zero for ${pendingId}`,
+  );
   const transfer: NewTransfer = {
     id,
     debitAccountId: pending.debitAccountId,
@@ -334,7 +405,8 @@ function applyResolve(w: Working, command: TransferCommand | ExpireCommand, kind
     createdAtMs: w.input.nowMs,
   };
   const insertIndex = commit(w, transfer, nextDebit, nextCredit);
-  const state: HoldState = kind === 'post_pending' ? 'posted' : kind === 'void_pending' ? 'voided' : 'expired';
+  const state: HoldState =
+    kind === 'post_pending' ? 'posted' : kind === 'void_pending' ? 'voided' : 'expired';
   setHold(w, pendingId, { ...hold, state });
   return { id, code: 'ok', insertIndex };
 }
@@ -377,9 +449,15 @@ function normalizedMetadata(metadata: Json | undefined): Json | null {
 }
 
 /** Whether a retried command asks for exactly what the stored transfer did. */
-export function sameFields(command: TransferCommand, kind: TransferKind, stored: NewTransfer): boolean {
-  const metadataSame = canonicalJson(normalizedMetadata(command.metadata)) === canonicalJson(stored.metadata);
-  const common = stored.kind === kind && stored.linked === (command.flags?.linked === true) && metadataSame;
+export function sameFields(
+  command: TransferCommand,
+  kind: TransferKind,
+  stored: NewTransfer,
+): boolean {
+  const metadataSame =
+    canonicalJson(normalizedMetadata(command.metadata)) === canonicalJson(stored.metadata);
+  const common =
+    stored.kind === kind && stored.linked === (command.flags?.linked === true) && metadataSame;
   if (!common) return false;
   if (kind === 'single' || kind === 'pending') {
     return (
@@ -391,7 +469,8 @@ export function sameFields(command: TransferCommand, kind: TransferKind, stored:
       stored.timeoutSeconds === (command.timeoutSeconds ?? null)
     );
   }
-  const optionalSame = <T>(given: T | undefined, actual: T) => given === undefined || given === actual;
+  const optionalSame = <T>(given: T | undefined, actual: T) =>
+    given === undefined || given === actual;
   return (
     stored.pendingId === command.pendingId &&
     optionalSame(command.amountMinor, stored.amountMinor) &&

@@ -15,7 +15,13 @@ import { withTransaction, type Executor, type Pool } from '../db/index.js';
 import type { Clock } from '../lib/clock.js';
 import { limits } from '../limits.js';
 import { inclusionProof, merkleRoot } from './merkle.js';
-import { buildBlock, GENESIS_PREV_HASH, signBlockHash, transferLeafHash, type BlockHeader } from './seal-core.js';
+import {
+  buildBlock,
+  GENESIS_PREV_HASH,
+  signBlockHash,
+  transferLeafHash,
+  type BlockHeader,
+} from './seal-core.js';
 import { TRANSFER_COLUMNS, toTransfer } from './sql.js';
 import type { Transfer } from './types.js';
 
@@ -82,7 +88,9 @@ export function createSealer(deps: SealerDeps): Sealer {
   return {
     sealOnce: () => sealOnce(deps),
     latestBlock: async () => {
-      const { rows } = await deps.pool.query<BlockRow>('SELECT * FROM ledger_seal_blocks ORDER BY height DESC LIMIT 1');
+      const { rows } = await deps.pool.query<BlockRow>(
+        'SELECT * FROM ledger_seal_blocks ORDER BY height DESC LIMIT 1',
+      );
       return rows[0] ? toSealBlock(rows[0]) : undefined;
     },
     proveInclusion: (transferId) => proveInclusion(deps.pool, transferId),
@@ -96,7 +104,9 @@ async function finalHorizon(pool: Pool): Promise<bigint | undefined> {
   const row = seqRow.rows[0];
   if (!row || !row.is_called) return undefined;
   // A separate statement, so the transaction-id bound is read after the seq bound.
-  const xmax = (await pool.query<{ x: string }>('SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS x')).rows[0]!.x;
+  const xmax = (
+    await pool.query<{ x: string }>('SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS x')
+  ).rows[0]!.x;
   const deadline = Date.now() + HORIZON_WAIT_MS;
   for (;;) {
     const { rows } = await pool.query<{ done: boolean }>(
@@ -115,7 +125,10 @@ async function sealOnce(deps: SealerDeps): Promise<number> {
   let sealed = 0;
   for (;;) {
     const count = await withTransaction(deps.pool, async (tx) => {
-      const { rows: lock } = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [SEAL_LOCK_KEY]);
+      const { rows: lock } = await tx.query<{ ok: boolean }>(
+        'SELECT pg_try_advisory_xact_lock($1) AS ok',
+        [SEAL_LOCK_KEY],
+      );
       if (!lock[0]!.ok) return 0; // another process is sealing
       return sealNextBlock(tx, deps, horizon);
     });
@@ -125,7 +138,9 @@ async function sealOnce(deps: SealerDeps): Promise<number> {
 }
 
 async function sealNextBlock(tx: Executor, deps: SealerDeps, horizon: bigint): Promise<number> {
-  const last = (await tx.query<BlockRow>('SELECT * FROM ledger_seal_blocks ORDER BY height DESC LIMIT 1')).rows[0];
+  const last = (
+    await tx.query<BlockRow>('SELECT * FROM ledger_seal_blocks ORDER BY height DESC LIMIT 1')
+  ).rows[0];
   const { rows } = await tx.query(
     `SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`,
     [last?.last_seq ?? 0n, horizon, limits.sealBlockSizeMax],
@@ -143,12 +158,26 @@ async function sealNextBlock(tx: Executor, deps: SealerDeps, horizon: bigint): P
   await tx.query(
     `INSERT INTO ledger_seal_blocks (height, first_seq, last_seq, transfer_count, merkle_root, prev_hash, hash, signature, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [h.height, h.firstSeq, h.lastSeq, h.transferCount, h.merkleRoot, h.prevHash, block.hash, signature, new Date(h.createdAtMs)],
+    [
+      h.height,
+      h.firstSeq,
+      h.lastSeq,
+      h.transferCount,
+      h.merkleRoot,
+      h.prevHash,
+      block.hash,
+      signature,
+      new Date(h.createdAtMs),
+    ],
   );
   return transfers.length;
 }
 
-export async function blockTransfers(ex: Executor, firstSeq: bigint, lastSeq: bigint): Promise<Transfer[]> {
+export async function blockTransfers(
+  ex: Executor,
+  firstSeq: bigint,
+  lastSeq: bigint,
+): Promise<Transfer[]> {
   const { rows } = await ex.query(
     `SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE seq BETWEEN $1 AND $2 ORDER BY seq`,
     [firstSeq, lastSeq],

@@ -194,7 +194,7 @@ async function executeWithRetry(
     try {
       return await withTransaction(pool, (tx) => executeBatch(tx, clock.nowMs(), commands, writes));
     } catch (error) {
-      if (sqlState(error) !== SQLSTATE.uniqueViolation || attempt >= limits.batchRetriesMax)
+      if (sqlState(error) !== SQLSTATE.uniqueViolation || attempt >= limits.batchAttemptsMax)
         throw error;
     }
   }

@@ -6,7 +6,15 @@
 import type { Executor } from '../db/index.js';
 import type { Json } from '../lib/canonical-json.js';
 import type { HoldRef, NewTransfer, Plan } from './plan.js';
-import type { Account, AccountStatus, CreateAccountCommand, HoldState, JournalEntry, Transfer, TransferKind } from './types.js';
+import type {
+  Account,
+  AccountStatus,
+  CreateAccountCommand,
+  HoldState,
+  JournalEntry,
+  Transfer,
+  TransferKind,
+} from './types.js';
 
 interface AccountRow {
   id: string;
@@ -82,7 +90,10 @@ export function toTransfer(row: TransferRow): Transfer {
 }
 
 export async function selectAccounts(ex: Executor, ids: readonly string[]): Promise<Account[]> {
-  const { rows } = await ex.query<AccountRow>('SELECT * FROM ledger_accounts WHERE id = ANY($1::text[])', [ids]);
+  const { rows } = await ex.query<AccountRow>(
+    'SELECT * FROM ledger_accounts WHERE id = ANY($1::text[])',
+    [ids],
+  );
   return rows.map(toAccount);
 }
 
@@ -125,7 +136,11 @@ export async function updateAccountStatus(
   status: AccountStatus,
   freezeCredits: boolean,
 ): Promise<void> {
-  await ex.query('UPDATE ledger_accounts SET status = $2, freeze_credits = $3 WHERE id = $1', [id, status, freezeCredits]);
+  await ex.query('UPDATE ledger_accounts SET status = $2, freeze_credits = $3 WHERE id = $1', [
+    id,
+    status,
+    freezeCredits,
+  ]);
 }
 
 export async function selectTransfers(ex: Executor, ids: readonly string[]): Promise<Transfer[]> {
@@ -153,10 +168,13 @@ export async function lockHoldsAndReadTransfers(
       'SELECT transfer_id, expires_at FROM ledger_open_holds WHERE transfer_id = ANY($1::text[]) ORDER BY transfer_id FOR UPDATE',
       [pendingIds],
     );
-    for (const r of locked.rows) open.set(r.transfer_id, r.expires_at ? r.expires_at.getTime() : null);
+    for (const r of locked.rows)
+      open.set(r.transfer_id, r.expires_at ? r.expires_at.getTime() : null);
   }
   const { rows } = await ex.query<TransferRow & { resolved_kind: TransferKind | null }>(
-    `SELECT ${TRANSFER_COLUMNS.split(', ').map((c) => `t.${c}`).join(', ')}, r.kind AS resolved_kind
+    `SELECT ${TRANSFER_COLUMNS.split(', ')
+      .map((c) => `t.${c}`)
+      .join(', ')}, r.kind AS resolved_kind
      FROM ledger_transfers t LEFT JOIN ledger_transfers r ON r.pending_id = t.id
      WHERE t.id = ANY($1::text[])`,
     [ids],
@@ -175,7 +193,11 @@ export async function lockHoldsAndReadTransfers(
   return { transfers, holds };
 }
 
-function holdState(kind: TransferKind, resolvedKind: TransferKind | null, locked: boolean): HoldState | undefined {
+function holdState(
+  kind: TransferKind,
+  resolvedKind: TransferKind | null,
+  locked: boolean,
+): HoldState | undefined {
   if (kind !== 'pending') return 'open'; // meaningless: the plan answers pending_transfer_not_pending
   switch (resolvedKind) {
     case 'post_pending':
@@ -194,7 +216,11 @@ function holdState(kind: TransferKind, resolvedKind: TransferKind | null, locked
  * order), the journal rows, the accounts' new balances, and the open-hold work list.
  * Returns each new transfer's seq, by id.
  */
-export async function writePlan(ex: Executor, plan: Plan, nowMs: number): Promise<Map<string, bigint>> {
+export async function writePlan(
+  ex: Executor,
+  plan: Plan,
+  nowMs: number,
+): Promise<Map<string, bigint>> {
   const t = plan.inserts;
   const e = plan.entries;
   const a = plan.accounts;
@@ -278,7 +304,9 @@ export async function selectStatement(
   >(
     `SELECT e.account_seq AS e_account_seq, e.debits_posted AS e_debits_posted, e.credits_posted AS e_credits_posted,
             e.debits_pending AS e_debits_pending, e.credits_pending AS e_credits_pending,
-            ${TRANSFER_COLUMNS.split(', ').map((c) => `t.${c}`).join(', ')}
+            ${TRANSFER_COLUMNS.split(', ')
+              .map((c) => `t.${c}`)
+              .join(', ')}
      FROM ledger_entries e JOIN ledger_transfers t ON t.id = e.transfer_id
      WHERE e.account_id = $1 AND ($2::int8 IS NULL OR e.account_seq < $2::int8)
      ORDER BY e.account_seq DESC
@@ -299,7 +327,11 @@ export async function selectStatement(
   }));
 }
 
-export async function selectDueHolds(ex: Executor, nowMs: number, limit: number): Promise<string[]> {
+export async function selectDueHolds(
+  ex: Executor,
+  nowMs: number,
+  limit: number,
+): Promise<string[]> {
   const { rows } = await ex.query<{ transfer_id: string }>(
     `SELECT transfer_id FROM ledger_open_holds WHERE expires_at <= $1 ORDER BY expires_at, transfer_id LIMIT $2`,
     [new Date(nowMs), limit],

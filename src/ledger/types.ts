@@ -65,7 +65,8 @@ export interface TransferCommand {
   readonly metadata?: Json;
 }
 
-export type TransferKind = 'single' | 'pending' | 'post_pending' | 'void_pending' | 'expire_pending';
+export type TransferKind =
+  'single' | 'pending' | 'post_pending' | 'void_pending' | 'expire_pending';
 
 /** A committed transfer, as stored. Immutable. */
 export interface Transfer {

@@ -35,7 +35,9 @@ export function kindOf(command: TransferCommand): TransferKind | 'flags_are_mutu
 /** Canonical metadata text, or the code of the rule it breaks. */
 export function metadataText(
   metadata: Json | undefined,
-): { ok: true; text: string | null } | { ok: false; code: 'metadata_too_large' | 'metadata_invalid' } {
+):
+  | { ok: true; text: string | null }
+  | { ok: false; code: 'metadata_too_large' | 'metadata_invalid' } {
   if (metadata === undefined || metadata === null) return { ok: true, text: null };
   let text: string;
   try {
@@ -43,22 +45,28 @@ export function metadataText(
   } catch {
     return { ok: false, code: 'metadata_invalid' };
   }
-  if (Buffer.byteLength(text) > limits.metadataBytesMax) return { ok: false, code: 'metadata_too_large' };
+  if (Buffer.byteLength(text) > limits.metadataBytesMax)
+    return { ok: false, code: 'metadata_too_large' };
   return { ok: true, text };
 }
 
 function amountCode(amountMinor: unknown): TransferResultCode | undefined {
   if (typeof amountMinor !== 'bigint') return 'amount_must_be_positive';
   if (amountMinor <= 0n) return 'amount_must_be_positive';
-  if (amountMinor > limits.amountMinorMax) return 'amount_exceeds_maximum';
+  if (amountMinor > limits.amountMinorMax) return 'amount_too_large';
   return undefined;
 }
 
-function timeoutCode(kind: TransferKind, timeoutSeconds: number | undefined): TransferResultCode | undefined {
+function timeoutCode(
+  kind: TransferKind,
+  timeoutSeconds: number | undefined,
+): TransferResultCode | undefined {
   if (timeoutSeconds === undefined) return undefined;
   if (kind !== 'pending') return 'timeout_reserved_for_pending';
   const ok =
-    Number.isSafeInteger(timeoutSeconds) && timeoutSeconds >= 1 && timeoutSeconds <= limits.pendingTimeoutSecondsMax;
+    Number.isSafeInteger(timeoutSeconds) &&
+    timeoutSeconds >= 1 &&
+    timeoutSeconds <= limits.pendingTimeoutSecondsMax;
   return ok ? undefined : 'timeout_invalid';
 }
 
@@ -66,7 +74,10 @@ function timeoutCode(kind: TransferKind, timeoutSeconds: number | undefined): Tr
  * The checks that need nothing but the command itself. Returns the first broken rule, in a fixed
  * order so that the same bad command always gets the same code.
  */
-export function validateTransferShape(command: TransferCommand, kind: TransferKind): TransferResultCode | undefined {
+export function validateTransferShape(
+  command: TransferCommand,
+  kind: TransferKind,
+): TransferResultCode | undefined {
   if (!isTransferId(command.id)) return 'id_invalid';
   const resolving = kind === 'post_pending' || kind === 'void_pending';
   if (resolving) {
@@ -96,17 +107,25 @@ export function validateTransferShape(command: TransferCommand, kind: TransferKi
     const amount = amountCode(command.amountMinor);
     if (amount) return amount;
   }
-  if (command.currency !== undefined && !isCurrencyCode(command.currency)) return 'currency_invalid';
+  if (command.currency !== undefined && !isCurrencyCode(command.currency))
+    return 'currency_unknown';
   if (command.code !== undefined && !isCode(command.code)) return 'code_invalid';
   const metadata = metadataText(command.metadata);
   return metadata.ok ? undefined : metadata.code;
 }
 
-export function validateCreateAccount(command: CreateAccountCommand): AccountResultCode | undefined {
+export function validateCreateAccount(
+  command: CreateAccountCommand,
+): AccountResultCode | undefined {
   if (!isAccountId(command.id)) return 'account_id_invalid';
-  if (typeof command.currency !== 'string' || !isCurrencyCode(command.currency)) return 'currency_invalid';
+  if (typeof command.currency !== 'string' || !isCurrencyCode(command.currency))
+    return 'currency_unknown';
   if (!isCode(command.code)) return 'code_invalid';
-  if (typeof command.owner !== 'string' || command.owner.length < 1 || command.owner.length > limits.ownerLengthMax) {
+  if (
+    typeof command.owner !== 'string' ||
+    command.owner.length < 1 ||
+    command.owner.length > limits.ownerLengthMax
+  ) {
     return 'owner_invalid';
   }
   if (command.flags?.debitsMustNotExceedCredits && command.flags.creditsMustNotExceedDebits) {

@@ -3,7 +3,8 @@
  * Used wherever bytes are hashed (the journal seal, the audit chain) so that the same value
  * always hashes the same.
  */
-export type Json = null | boolean | number | string | bigint | readonly Json[] | { readonly [key: string]: Json };
+export type Json =
+  null | boolean | number | string | bigint | readonly Json[] | { readonly [key: string]: Json };
 
 export function canonicalJson(value: unknown): string {
   if (value === null) return 'null';

@@ -5,7 +5,9 @@ export interface Clock {
 
 export const systemClock: Clock = { nowMs: () => Date.now() };
 
-export function manualClock(startMs: number): Clock & { advanceMs(ms: number): void; setMs(ms: number): void } {
+export function manualClock(
+  startMs: number,
+): Clock & { advanceMs(ms: number): void; setMs(ms: number): void } {
   let now = startMs;
   return {
     nowMs: () => now,

@@ -4,20 +4,22 @@ import { AMOUNT_MINOR_MAX, money, type Money } from './money.js';
 /**
  * Conversion between decimal text (the wire and the user's keyboard) and integer minor units. The
  * text is parsed with string and bigint operations only, because going through a float would turn
- * '0.29' into 28.999… fen. The wire format is strict on purpose: one spelling per amount means
- * that signatures, idempotency keys and logs never disagree about what was asked for.
+ * '0.29' into 28.999… fen. Input is strict about form (no signs, exponents, separators or
+ * spaces) and accepts at most the currency's fraction digits ('12', '12.5' and '12.50' are all
+ * 1250 fen); output always has exactly the currency's fraction digits, one spelling per amount.
  */
 
-export type AmountErrorCode =
-  'amount_invalid_format' | 'amount_too_many_decimals' | 'amount_too_large';
+export const amountErrorCodes = ['amount_invalid_format', 'amount_too_many_decimals', 'amount_too_large'] as const;
+export const moneyErrorCodes = [...amountErrorCodes, 'currency_unknown'] as const;
 
-export type MoneyErrorCode = AmountErrorCode | 'currency_unknown';
+export type AmountErrorCode = (typeof amountErrorCodes)[number];
+export type MoneyErrorCode = (typeof moneyErrorCodes)[number];
 
 export type ParseResult = { ok: true; amountMinor: bigint } | { ok: false; code: AmountErrorCode };
 
 export type MoneyParseResult = { ok: true; money: Money } | { ok: false; code: MoneyErrorCode };
 
-/** The wire shape of an amount: a decimal string with exactly the currency's fraction digits. */
+/** The wire shape of an amount as the API writes it: exactly the currency's fraction digits. */
 export interface MoneyWire {
   readonly amount: string;
   readonly currency: CurrencyCode;

@@ -24,6 +24,8 @@ export {
 } from './money.js';
 export {
   AMOUNT_TEXT_LENGTH_MAX,
+  amountErrorCodes,
+  moneyErrorCodes,
   formatAmount,
   formatMoney,
   parseAmount,
