@@ -66,7 +66,15 @@ async function runVerify(rt: Runtime): Promise<number> {
     rt.config.sealSigningKey === undefined
       ? undefined
       : publicKeyPem(parseSigningKey(rt.config.sealSigningKey));
-  const report = await verifyLedger(rt.pool, { sealPublicKey: key });
+  // Verify reads the whole ledger; the API's per-statement timeout is not meant for it.
+  const client = await rt.pool.connect();
+  let report;
+  try {
+    await client.query('SET statement_timeout = 0');
+    report = await verifyLedger(client, { sealPublicKey: key });
+  } finally {
+    client.release(true);
+  }
   if (report.ok) {
     console.log(`ledger verified: ${report.checked.join(', ')} hold`);
     return 0;

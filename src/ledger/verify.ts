@@ -145,24 +145,44 @@ async function checkAccountBalances(ex: Executor): Promise<Violation | undefined
 }
 
 /**
+ * Journal rows that do not follow from their transfers: each entry is joined to its transfer
+ * (and, for a post or void, the pending transfer) by the unique index, and its balances are
+ * compared with the previous entry's plus the transfer's effect on that side. `filter` narrows
+ * the entries checked.
+ */
+function badEntriesSql(filter: string): string {
+  return `
+  SELECT e.account_id, e.account_seq::text AS account_seq, e.transfer_id FROM (
+    SELECT e.*,
+      lag(e.debits_posted, 1, 0::int8) OVER w AS p_dp, lag(e.credits_posted, 1, 0::int8) OVER w AS p_cp,
+      lag(e.debits_pending, 1, 0::int8) OVER w AS p_dpe, lag(e.credits_pending, 1, 0::int8) OVER w AS p_cpe,
+      row_number() OVER w AS n
+    FROM ledger_entries e WHERE ${filter} WINDOW w AS (PARTITION BY e.account_id ORDER BY e.account_seq)
+  ) e
+  LEFT JOIN ledger_transfers t ON t.id = e.transfer_id
+  LEFT JOIN ledger_transfers p ON p.id = t.pending_id
+  CROSS JOIN LATERAL (SELECT
+    e.account_id = t.debit_account_id AS is_debit,
+    CASE WHEN t.kind IN ('single', 'post_pending') THEN t.amount ELSE 0 END AS posted,
+    CASE WHEN t.kind = 'pending' THEN t.amount
+         WHEN t.kind IN ('post_pending', 'void_pending', 'expire_pending') THEN -p.amount
+         ELSE 0 END AS pending) m
+  WHERE t.id IS NULL OR e.account_seq <> e.n
+     OR (e.account_id <> t.debit_account_id AND e.account_id <> t.credit_account_id)
+     OR m.pending IS NULL
+     OR e.debits_posted <> e.p_dp + CASE WHEN m.is_debit THEN m.posted ELSE 0 END
+     OR e.credits_posted <> e.p_cp + CASE WHEN m.is_debit THEN 0 ELSE m.posted END
+     OR e.debits_pending <> e.p_dpe + CASE WHEN m.is_debit THEN m.pending ELSE 0 END
+     OR e.credits_pending <> e.p_cpe + CASE WHEN m.is_debit THEN 0 ELSE m.pending END`;
+}
+
+/**
  * 3. The journal: each account's entries run 1..journal_seq without gaps, each entry's balances
  * are the previous entry's plus its transfer's effect, and the last entry equals the account.
  */
 async function checkJournal(ex: Executor): Promise<Violation | undefined> {
   const chain = await ex.query<{ account_id: string; account_seq: string; transfer_id: string }>(
-    `${EFFECTS}
-     SELECT e.account_id, e.account_seq::text, e.transfer_id FROM (
-       SELECT e.*,
-         lag(e.debits_posted, 1, 0::int8) OVER w AS p_dp, lag(e.credits_posted, 1, 0::int8) OVER w AS p_cp,
-         lag(e.debits_pending, 1, 0::int8) OVER w AS p_dpe, lag(e.credits_pending, 1, 0::int8) OVER w AS p_cpe,
-         row_number() OVER w AS n
-       FROM ledger_entries e WINDOW w AS (PARTITION BY e.account_id ORDER BY e.account_seq)
-     ) e
-     LEFT JOIN effects f ON f.account_id = e.account_id AND f.transfer_id = e.transfer_id
-     WHERE f.transfer_id IS NULL OR e.account_seq <> e.n
-        OR e.debits_posted <> e.p_dp + f.dp OR e.credits_posted <> e.p_cp + f.cp
-        OR e.debits_pending <> e.p_dpe + f.dpe OR e.credits_pending <> e.p_cpe + f.cpe
-     ORDER BY e.account_id, e.account_seq LIMIT 1`,
+    `${badEntriesSql('true')} ORDER BY e.account_id, e.account_seq LIMIT 1`,
   );
   const c = chain.rows[0];
   if (c) {
@@ -317,19 +337,10 @@ async function firstChangedTransfer(
   transfers: ReadonlyArray<{ id: string }>,
 ): Promise<string | undefined> {
   const { rows } = await ex.query<{ transfer_id: string }>(
-    `${EFFECTS}
-     SELECT e.transfer_id FROM (
-       SELECT e.*, lag(e.debits_posted, 1, 0::int8) OVER w AS p_dp, lag(e.credits_posted, 1, 0::int8) OVER w AS p_cp,
-              lag(e.debits_pending, 1, 0::int8) OVER w AS p_dpe, lag(e.credits_pending, 1, 0::int8) OVER w AS p_cpe
-       FROM ledger_entries e WHERE e.account_id IN (
-         SELECT debit_account_id FROM ledger_transfers WHERE id = ANY($1::text[])
-         UNION SELECT credit_account_id FROM ledger_transfers WHERE id = ANY($1::text[]))
-       WINDOW w AS (PARTITION BY e.account_id ORDER BY e.account_seq)
-     ) e JOIN effects f ON f.account_id = e.account_id AND f.transfer_id = e.transfer_id
-     WHERE e.transfer_id = ANY($1::text[])
-       AND (e.debits_posted <> e.p_dp + f.dp OR e.credits_posted <> e.p_cp + f.cp
-         OR e.debits_pending <> e.p_dpe + f.dpe OR e.credits_pending <> e.p_cpe + f.cpe)
-     LIMIT 1`,
+    `SELECT bad.transfer_id FROM (${badEntriesSql(`e.account_id IN (
+        SELECT debit_account_id FROM ledger_transfers WHERE id = ANY($1::text[])
+        UNION SELECT credit_account_id FROM ledger_transfers WHERE id = ANY($1::text[]))`)}) bad
+     WHERE bad.transfer_id = ANY($1::text[]) LIMIT 1`,
     [transfers.map((t) => t.id)],
   );
   return rows[0]?.transfer_id;
