@@ -85,7 +85,8 @@ interface Working {
   readonly holds: Map<string, HoldRef & { readonly origin: 'stored' | 'new' }>;
   inserts: NewTransfer[];
   entries: JournalEntry[];
-  undo: Array<() => void>;
+  /** Undo steps of the open linked chain; not recorded outside a chain, where nothing is undone. */
+  undo: Array<() => void> | undefined;
 }
 
 export function planBatch(input: PlanInput): Plan {
@@ -96,7 +97,7 @@ export function planBatch(input: PlanInput): Plan {
     holds: new Map(),
     inserts: [],
     entries: [],
-    undo: [],
+    undo: undefined,
   };
   const results: PlannedResult[] = [];
   let chainStart: number | undefined;
@@ -104,7 +105,10 @@ export function planBatch(input: PlanInput): Plan {
   for (let i = 0; i < input.commands.length; i++) {
     const command = input.commands[i]!;
     const linked = isLinked(command);
-    if (chainStart === undefined && linked) chainStart = i;
+    if (chainStart === undefined && linked) {
+      chainStart = i;
+      w.undo = [];
+    }
     if (chainFailed) {
       results.push({ id: command.id, code: 'linked_event_failed' });
     } else {
@@ -120,7 +124,7 @@ export function planBatch(input: PlanInput): Plan {
     if (!linked) {
       chainStart = undefined;
       chainFailed = false;
-      w.undo = [];
+      w.undo = undefined;
     }
   }
   if (chainStart !== undefined) {
@@ -146,7 +150,8 @@ function isSuccessCode(code: TransferResultCode): boolean {
 }
 
 function rollback(w: Working): void {
-  for (let i = w.undo.length - 1; i >= 0; i--) w.undo[i]!();
+  const undo = w.undo ?? [];
+  for (let i = undo.length - 1; i >= 0; i--) undo[i]!();
   w.undo = [];
 }
 
@@ -195,7 +200,7 @@ function account(w: Working, id: string): Account | undefined {
 function setAccount(w: Working, next: Account): void {
   const previous = w.accounts.get(next.id);
   w.accounts.set(next.id, next);
-  w.undo.push(() => (previous ? w.accounts.set(next.id, previous) : w.accounts.delete(next.id)));
+  w.undo?.push(() => (previous ? w.accounts.set(next.id, previous) : w.accounts.delete(next.id)));
 }
 
 function applyMovement(
@@ -219,11 +224,19 @@ function applyMovement(
   const limit = balanceLimitCode(debit, credit, amount);
   if (limit) return { id, code: limit };
   const nextDebit = pending
-    ? { ...debit, debitsPending: debit.debitsPending + amount }
-    : { ...debit, debitsPosted: debit.debitsPosted + amount };
+    ? { ...debit, debitsPending: debit.debitsPending + amount, journalSeq: debit.journalSeq + 1n }
+    : { ...debit, debitsPosted: debit.debitsPosted + amount, journalSeq: debit.journalSeq + 1n };
   const nextCredit = pending
-    ? { ...credit, creditsPending: credit.creditsPending + amount }
-    : { ...credit, creditsPosted: credit.creditsPosted + amount };
+    ? {
+        ...credit,
+        creditsPending: credit.creditsPending + amount,
+        journalSeq: credit.journalSeq + 1n,
+      }
+    : {
+        ...credit,
+        creditsPosted: credit.creditsPosted + amount,
+        journalSeq: credit.journalSeq + 1n,
+      };
   const transfer: NewTransfer = {
     id,
     debitAccountId: debit.id,
@@ -290,7 +303,7 @@ function setHold(
 ): void {
   const previous = w.holds.get(pendingId);
   w.holds.set(pendingId, next);
-  w.undo.push(() => (previous ? w.holds.set(pendingId, previous) : w.holds.delete(pendingId)));
+  w.undo?.push(() => (previous ? w.holds.set(pendingId, previous) : w.holds.delete(pendingId)));
 }
 
 function holdStateCode(hold: HoldRef, nowMs: number): TransferResultCode | undefined {
@@ -380,11 +393,13 @@ function applyResolve(
     ...debit,
     debitsPending: debit.debitsPending - held,
     debitsPosted: debit.debitsPosted + posted,
+    journalSeq: debit.journalSeq + 1n,
   };
   const nextCredit = {
     ...credit,
     creditsPending: credit.creditsPending - held,
     creditsPosted: credit.creditsPosted + posted,
+    journalSeq: credit.journalSeq + 1n,
   };
   assert(
     nextDebit.debitsPending >= 0n && nextCredit.creditsPending >= 0n,
@@ -411,10 +426,16 @@ function applyResolve(
   return { id, code: 'ok', insertIndex };
 }
 
-/** Records a new transfer with its two journal rows and the accounts' new balances. */
-function commit(w: Working, transfer: NewTransfer, debit: Account, credit: Account): number {
-  const nextDebit = { ...debit, journalSeq: debit.journalSeq + 1n };
-  const nextCredit = { ...credit, journalSeq: credit.journalSeq + 1n };
+/**
+ * Records a new transfer with its two journal rows and the accounts' new balances (whose journal
+ * sequence the caller has already advanced).
+ */
+function commit(
+  w: Working,
+  transfer: NewTransfer,
+  nextDebit: Account,
+  nextCredit: Account,
+): number {
   setAccount(w, nextDebit);
   setAccount(w, nextCredit);
   const insertIndex = w.inserts.length;
@@ -422,7 +443,7 @@ function commit(w: Working, transfer: NewTransfer, debit: Account, credit: Accou
   w.inserts.push(transfer);
   w.entries.push(entryOf(nextDebit, transfer.id), entryOf(nextCredit, transfer.id));
   w.inserted.set(transfer.id, transfer);
-  w.undo.push(() => {
+  w.undo?.push(() => {
     w.inserts.length = insertIndex;
     w.entries.length = entriesLength;
     w.inserted.delete(transfer.id);
