@@ -6,10 +6,17 @@
 -- itself only writes rows for accounts it has locked, and `hebao verify` checks every reference
 -- (docs/adr/0002-locking-and-batching.md).
 
+-- Formats as domains: a domain's check runs when a value is assigned to the column, whereas a
+-- table CHECK runs on every UPDATE of the row, and balances are updated all the time.
+CREATE DOMAIN ledger_account_id AS text CHECK (VALUE ~ '^acc_[0-9A-HJKMNP-TV-Z]{26}$');
+CREATE DOMAIN ledger_transfer_id AS text CHECK (VALUE ~ '^trf_[0-9A-HJKMNP-TV-Z]{26}$');
+CREATE DOMAIN ledger_currency AS text CHECK (VALUE ~ '^[A-Z]{3}$');
+CREATE DOMAIN ledger_code AS text CHECK (VALUE ~ '^[a-z][a-z0-9_]{0,31}$');
+
 CREATE TABLE ledger_accounts (
-  id text PRIMARY KEY CHECK (id ~ '^acc_[0-9A-HJKMNP-TV-Z]{26}$'),
-  currency text NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
-  code text NOT NULL CHECK (code ~ '^[a-z][a-z0-9_]{0,31}$'),
+  id ledger_account_id PRIMARY KEY,
+  currency ledger_currency NOT NULL,
+  code ledger_code NOT NULL,
   owner text NOT NULL CHECK (length(owner) BETWEEN 1 AND 64),
   debits_must_not_exceed_credits boolean NOT NULL,
   credits_must_not_exceed_debits boolean NOT NULL,
@@ -33,14 +40,14 @@ CREATE INDEX ledger_accounts_owner ON ledger_accounts (owner);
 CREATE TABLE ledger_transfers (
   -- Assigned at insert, unique and increasing; the seal orders transfers by it.
   seq int8 GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  id text NOT NULL UNIQUE CHECK (id ~ '^trf_[0-9A-HJKMNP-TV-Z]{26}$'),
+  id ledger_transfer_id NOT NULL UNIQUE,
   debit_account_id text NOT NULL,
   credit_account_id text NOT NULL,
   -- single/pending: the amount moved or held; post_pending: the amount posted;
   -- void_pending/expire_pending: the amount released (the whole pending amount).
   amount int8 NOT NULL CHECK (amount > 0),
-  currency text NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
-  code text NOT NULL CHECK (code ~ '^[a-z][a-z0-9_]{0,31}$'),
+  currency ledger_currency NOT NULL,
+  code ledger_code NOT NULL,
   kind text NOT NULL CHECK (kind IN ('single', 'pending', 'post_pending', 'void_pending', 'expire_pending')),
   linked boolean NOT NULL,
   pending_id text,
