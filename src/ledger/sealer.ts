@@ -4,10 +4,12 @@
  * Seqs are assigned at insert, not at commit, so a transfer with a smaller seq can commit after
  * one with a larger seq. Sealing past a seq that is still in flight would skip it for ever. The
  * sealer therefore seals only up to a horizon it knows is final: it reads the last seq handed out
- * (L), then the next transaction id to be assigned (X). Every batch takes its row locks (and with
- * them its transaction id) before it draws seqs, so any transaction that drew a seq <= L has an
- * id < X; once the oldest running transaction id is >= X, all of them have committed or rolled
- * back, and every transfer with seq <= L that will ever exist is visible.
+ * (L), then has a new transaction id assigned to itself (X) in a transaction of its own. Every
+ * batch takes its row locks (and with them its transaction id) before it draws seqs, and ids are
+ * assigned in increasing order, so any transaction that drew a seq <= L has an id < X; once the
+ * oldest running transaction id is >= X, all of them have committed or rolled back, and every
+ * transfer with seq <= L that will ever exist is visible. (The snapshot's xmax would not do: it
+ * is one past the latest *finished* id, and an older transaction can still be running above it.)
  */
 import type { KeyObject } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -103,10 +105,9 @@ async function finalHorizon(pool: Pool): Promise<bigint | undefined> {
   );
   const row = seqRow.rows[0];
   if (!row || !row.is_called) return undefined;
-  // A separate statement, so the transaction-id bound is read after the seq bound.
-  const xmax = (
-    await pool.query<{ x: string }>('SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS x')
-  ).rows[0]!.x;
+  // A statement of its own (so its own transaction), after the seq bound was read.
+  const xmax = (await pool.query<{ x: string }>('SELECT pg_current_xact_id()::text AS x')).rows[0]!
+    .x;
   const deadline = Date.now() + HORIZON_WAIT_MS;
   for (;;) {
     const { rows } = await pool.query<{ done: boolean }>(

@@ -275,10 +275,21 @@ async function checkSeal(ex: Executor, options: VerifyOptions): Promise<Violatio
   let prevHash = GENESIS_PREV_HASH;
   let prevLastSeq = 0n;
   for (let height = 0n; ; height++) {
-    const { rows } = await ex.query('SELECT * FROM ledger_seal_blocks WHERE height = $1', [height]);
+    // The next block at or above the expected height, so that a deleted block is noticed.
+    const { rows } = await ex.query(
+      'SELECT * FROM ledger_seal_blocks WHERE height >= $1 ORDER BY height LIMIT 1',
+      [height],
+    );
     if (!rows[0]) break;
     const block = toSealBlock(rows[0] as Parameters<typeof toSealBlock>[0]);
     const h = block.header;
+    if (h.height !== height) {
+      return {
+        check: 'seal',
+        message: `block ${height} is missing (the next block is ${h.height})`,
+        ids: [`block:${height}`],
+      };
+    }
     const bad = (message: string, ids: string[] = []): Violation => ({
       check: 'seal',
       message: `block ${h.height}: ${message}`,
