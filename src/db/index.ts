@@ -1,5 +1,5 @@
 export { createPool, withTransaction, sqlState, SQLSTATE } from './pool.js';
-export type { Executor, Pool, PoolClient, PoolOptions } from './pool.js';
+export type { Executor, NamedQuery, Pool, PoolClient, PoolOptions } from './pool.js';
 export {
   migrate,
   migrationsApplied,

@@ -1,12 +1,24 @@
 import pg from 'pg';
 import { limits } from '../limits.js';
 
-/** Anything that runs SQL: the pool, or one client inside a transaction. */
+/**
+ * Anything that runs SQL: the pool, or one client inside a transaction. A query is text with
+ * values, or a config with a `name`, which makes it a prepared statement on each connection.
+ */
 export interface Executor {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(
     text: string,
     values?: readonly unknown[],
   ): Promise<pg.QueryResult<R>>;
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    config: NamedQuery,
+  ): Promise<pg.QueryResult<R>>;
+}
+
+export interface NamedQuery {
+  readonly name: string;
+  readonly text: string;
+  readonly values: unknown[];
 }
 
 export type Pool = pg.Pool;

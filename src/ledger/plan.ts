@@ -12,7 +12,7 @@ import { canonicalJson, type Json } from '../lib/canonical-json.js';
 import { assert } from '../lib/assert.js';
 import type { TransferResultCode } from './result-codes.js';
 import type {
-  Account,
+  AccountState,
   HoldState,
   JournalEntry,
   Transfer,
@@ -48,7 +48,7 @@ export type NewTransfer = Omit<Transfer, 'seq'>;
 export interface PlanInput {
   readonly commands: readonly LedgerCommand[];
   /** Every account the commands name or their pending transfers use, as locked. */
-  readonly accounts: ReadonlyMap<string, Account>;
+  readonly accounts: ReadonlyMap<string, AccountState>;
   /** Stored transfers whose id is one of the commands' ids. */
   readonly existing: ReadonlyMap<string, Transfer>;
   /** Stored pending transfers named by the commands' pending ids. */
@@ -70,7 +70,7 @@ export interface Plan {
   readonly inserts: readonly NewTransfer[];
   readonly entries: readonly JournalEntry[];
   /** The final state of every account the batch changed. */
-  readonly accounts: readonly Account[];
+  readonly accounts: readonly AccountState[];
   readonly holdsOpened: ReadonlyArray<{
     readonly transferId: string;
     readonly expiresAtMs: number | null;
@@ -80,7 +80,7 @@ export interface Plan {
 
 interface Working {
   readonly input: PlanInput;
-  readonly accounts: Map<string, Account>;
+  readonly accounts: Map<string, AccountState>;
   readonly inserted: Map<string, NewTransfer>;
   readonly holds: Map<string, HoldRef & { readonly origin: 'stored' | 'new' }>;
   inserts: NewTransfer[];
@@ -193,11 +193,11 @@ function applyCommand(w: Working, command: LedgerCommand): PlannedResult {
     : applyResolve(w, command, kind);
 }
 
-function account(w: Working, id: string): Account | undefined {
+function account(w: Working, id: string): AccountState | undefined {
   return w.accounts.get(id) ?? w.input.accounts.get(id);
 }
 
-function setAccount(w: Working, next: Account): void {
+function setAccount(w: Working, next: AccountState): void {
   const previous = w.accounts.get(next.id);
   w.accounts.set(next.id, next);
   w.undo?.push(() => (previous ? w.accounts.set(next.id, previous) : w.accounts.delete(next.id)));
@@ -265,8 +265,8 @@ function applyMovement(
  * goes below zero) and the int8 range of every balance column.
  */
 function balanceLimitCode(
-  debit: Account,
-  credit: Account,
+  debit: AccountState,
+  credit: AccountState,
   amount: bigint,
 ): TransferResultCode | undefined {
   if (debit.debitsPosted + debit.debitsPending + amount > INT8_MAX) return 'overflows_debits';
@@ -433,8 +433,8 @@ function applyResolve(
 function commit(
   w: Working,
   transfer: NewTransfer,
-  nextDebit: Account,
-  nextCredit: Account,
+  nextDebit: AccountState,
+  nextCredit: AccountState,
 ): number {
   setAccount(w, nextDebit);
   setAccount(w, nextCredit);
@@ -451,7 +451,7 @@ function commit(
   return insertIndex;
 }
 
-function entryOf(a: Account, transferId: string): JournalEntry {
+function entryOf(a: AccountState, transferId: string): JournalEntry {
   return {
     accountId: a.id,
     accountSeq: a.journalSeq,

@@ -14,8 +14,14 @@ import { createBatcher, type Batcher } from './batcher.js';
 import { planBatch, type ExpireCommand, type LedgerCommand } from './plan.js';
 import type { AccountResultCode, TransferResultCode } from './result-codes.js';
 import * as sql from './sql.js';
-import type { Account, CreateAccountCommand, Transfer, TransferCommand } from './types.js';
-import { validateCreateAccount } from './validate.js';
+import type {
+  Account,
+  AccountState,
+  CreateAccountCommand,
+  Transfer,
+  TransferCommand,
+} from './types.js';
+import { isAccountId, validateCreateAccount } from './validate.js';
 
 export interface TransferResult {
   readonly id: string;
@@ -122,7 +128,7 @@ export function createLedger(deps: LedgerDeps): Ledger {
   };
 }
 
-function isZero(a: Account): boolean {
+function isZero(a: AccountState): boolean {
   return a.debitsPending === 0n && a.creditsPending === 0n && a.debitsPosted === a.creditsPosted;
 }
 
@@ -167,7 +173,7 @@ function sameAccount(c: CreateAccountCommand, a: Account): boolean {
 async function changeStatus(
   pool: Pool,
   id: string,
-  decide: (a: Account) => AccountResultCode | readonly [Account['status'], boolean],
+  decide: (a: AccountState) => AccountResultCode | readonly [Account['status'], boolean],
 ): Promise<AccountResult> {
   return withTransaction(pool, async (tx) => {
     const [locked] = await sql.lockAccounts(tx, [id]);
@@ -216,11 +222,12 @@ async function executeBatch(
     unique([...commands.map((c) => c.id), ...pendingIds]),
     pendingIds,
   );
+  // Only well-formed ids are looked up; the planner answers account_id_invalid for the others.
   const accountIds = new Set<string>();
   for (const c of commands) {
     if (!('expire' in c)) {
-      if (typeof c.debitAccountId === 'string') accountIds.add(c.debitAccountId);
-      if (typeof c.creditAccountId === 'string') accountIds.add(c.creditAccountId);
+      if (isAccountId(c.debitAccountId)) accountIds.add(c.debitAccountId);
+      if (isAccountId(c.creditAccountId)) accountIds.add(c.creditAccountId);
     }
   }
   for (const hold of holds.values()) {

@@ -37,6 +37,9 @@ export interface Account {
   readonly createdAtMs: number;
 }
 
+/** What the planner needs of an account: no descriptive fields, which it neither reads nor writes. */
+export type AccountState = Omit<Account, 'code' | 'owner' | 'createdAtMs'>;
+
 export interface TransferFlags {
   /** A hold: reserves the amount until it is posted, voided or expires. */
   readonly pending?: boolean;
