@@ -55,19 +55,9 @@ export const TRANSFER_COLUMNS =
 
 export function toAccount(row: AccountRow): Account {
   return {
-    id: row.id,
-    currency: row.currency,
+    ...toAccountState(row),
     code: row.code,
     owner: row.owner,
-    debitsMustNotExceedCredits: row.debits_must_not_exceed_credits,
-    creditsMustNotExceedDebits: row.credits_must_not_exceed_debits,
-    status: row.status,
-    freezeCredits: row.freeze_credits,
-    debitsPosted: row.debits_posted,
-    creditsPosted: row.credits_posted,
-    debitsPending: row.debits_pending,
-    creditsPending: row.credits_pending,
-    journalSeq: row.journal_seq,
     createdAtMs: row.created_at.getTime(),
   };
 }
