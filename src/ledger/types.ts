@@ -51,9 +51,10 @@ export interface TransferFlags {
 
 /**
  * One transfer command. `id` is chosen by the caller before sending and is the idempotency key.
- * For `postPending` / `voidPending` the accounts, currency and code default to the pending
- * transfer's; if given they must match it. `amountMinor` of a post defaults to the whole
- * pending amount and may be less (the rest is released).
+ * For `postPending` / `voidPending` the accounts and currency default to the pending transfer's
+ * and, if given, must match it; the code defaults to the pending transfer's and may differ (a
+ * capture can say why it happened). `amountMinor` of a post defaults to the whole pending amount
+ * and may be less (the rest is released).
  */
 export interface TransferCommand {
   readonly id: string;
