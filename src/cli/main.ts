@@ -71,7 +71,10 @@ async function runVerify(rt: Runtime): Promise<number> {
   let report;
   try {
     await client.query('SET statement_timeout = 0');
-    report = await verifyLedger(client, { sealPublicKey: key });
+    report = await verifyLedger(client, {
+      sealPublicKey: key,
+      onCheck: (name, ms) => console.log(`  ${name.padEnd(18)} ${Math.round(ms)} ms`),
+    });
   } finally {
     client.release(true);
   }

@@ -27,6 +27,8 @@ export type VerifyReport =
 export interface VerifyOptions {
   /** When given, every block must carry a valid signature by this key. */
   readonly sealPublicKey?: KeyObject | string | undefined;
+  /** Called after each check with its name and how long it took. */
+  readonly onCheck?: (name: string, ms: number) => void;
 }
 
 type Check = (ex: Executor, options: VerifyOptions) => Promise<Violation | undefined>;
@@ -48,7 +50,9 @@ export async function verifyLedger(
 ): Promise<VerifyReport> {
   const checked: string[] = [];
   for (const [name, check] of checks) {
+    const startedMs = performance.now();
     const violation = await check(ex, options);
+    options.onCheck?.(name, performance.now() - startedMs);
     if (violation) return { ok: false, violation };
     checked.push(name);
   }

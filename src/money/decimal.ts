@@ -9,7 +9,11 @@ import { AMOUNT_MINOR_MAX, money, type Money } from './money.js';
  * 1250 fen); output always has exactly the currency's fraction digits, one spelling per amount.
  */
 
-export const amountErrorCodes = ['amount_invalid_format', 'amount_too_many_decimals', 'amount_too_large'] as const;
+export const amountErrorCodes = [
+  'amount_invalid_format',
+  'amount_too_many_decimals',
+  'amount_too_large',
+] as const;
 export const moneyErrorCodes = [...amountErrorCodes, 'currency_unknown'] as const;
 
 export type AmountErrorCode = (typeof amountErrorCodes)[number];
