@@ -16,7 +16,7 @@ export const limits = {
   ownerLengthMax: 64,
   /** Group-commit batcher: commands waiting, and batches in flight at once. */
   batcherQueueMax: 100_000,
-  batcherInFlightMax: 4,
+  batcherInFlightMax: 2,
   /** Attempts of a batch that loses a race on a transfer id inserted by another process. */
   batchAttemptsMax: 5,
   /** Expired holds voided per worker pass. */

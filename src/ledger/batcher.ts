@@ -3,8 +3,8 @@
  * their own result; meanwhile the batcher packs whatever is waiting into as few database
  * transactions as it can: while `inFlightMax` batches are committing, new commands queue, and
  * each freed slot takes everything queued (up to a full batch) at once. At low load a command
- * commits alone with no added wait; under load, one commit (one fsync, one row update per hot
- * account) serves hundreds of callers.
+ * waits one turn of the event loop and commits alone; under load, one commit (one fsync, one row
+ * update per hot account) serves hundreds of callers.
  */
 import { limits } from '../limits.js';
 import type { LedgerCommand } from './plan.js';
@@ -47,6 +47,19 @@ export function createBatcher(deps: BatcherDeps): Batcher {
   let queuedCommands = 0;
   let inFlight = 0;
   let idle: Array<() => void> = [];
+  let pumpScheduled = false;
+
+  // The collect window: dispatch on the next turn of the event loop, after every continuation
+  // that is ready (callers whose previous transfer just resolved, requests just parsed) has
+  // queued its command. Without it a freed slot would take the first command alone.
+  const schedulePump = (): void => {
+    if (pumpScheduled) return;
+    pumpScheduled = true;
+    setImmediate(() => {
+      pumpScheduled = false;
+      pump();
+    });
+  };
 
   const pump = (): void => {
     while (inFlight < inFlightMax && queue.length > 0) {
@@ -61,7 +74,7 @@ export function createBatcher(deps: BatcherDeps): Batcher {
       inFlight++;
       void run(units).finally(() => {
         inFlight--;
-        pump();
+        schedulePump();
         if (inFlight === 0 && queue.length === 0) {
           for (const resolve of idle) resolve();
           idle = [];
@@ -116,7 +129,7 @@ export function createBatcher(deps: BatcherDeps): Batcher {
       return new Promise((resolve, reject) => {
         queue.push({ commands, writes, resolve, reject });
         queuedCommands += commands.length;
-        pump();
+        schedulePump();
       });
     },
     drain() {
