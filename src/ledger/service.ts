@@ -40,7 +40,8 @@ export interface AccountResult {
  * runs in the transfer's own database transaction, after the ledger's writes, only when its
  * command's result is `ok`. It must not fail for business reasons: check those before
  * submitting. If it throws anyway, the batch is rolled back and its commands are retried one by
- * one, so only the command whose write failed fails.
+ * one, so only the command whose write failed fails. A write can therefore run more than once;
+ * only its effects in `tx` count, and those commit exactly once, with the transfer.
  */
 export type DomainWrite = (tx: Executor, result: TransferResult) => Promise<void>;
 
