@@ -177,7 +177,6 @@ function documentedCodes(markdown: string, heading: string): DocumentedCode[] {
   });
 }
 
-
 describe('docs/errors.md', () => {
   const markdown = readRepoFile('docs/errors.md');
 
