@@ -59,7 +59,6 @@ export async function serve(
   const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   return {
     urls: {
-      API: `${base}/v1`,
       'API docs': `${base}/docs`,
       OpenAPI: `${base}/openapi.json`,
       Health: `${base}/healthz`,
