@@ -15,7 +15,7 @@ import {
   type AccountResultCode,
 } from '../src/ledger/index.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
-import { accountId, setupLedger, T0, transferId } from './ledger-fixtures.js';
+import { accountFixture, accountId, setupLedger, T0, transferId } from './ledger-fixtures.js';
 
 const seenTransfer = new Set<TransferResultCode>();
 const seenAccount = new Set<AccountResultCode>();
@@ -434,23 +434,8 @@ describe('transfer results', () => {
     // Reaching 2^63 through real transfers would take ~9,000 maximum transfers; the planner is
     // given accounts already near the limit instead.
     const near = 2n ** 63n - 10n;
-    const base = {
-      currency: 'CNY',
-      code: 'test',
-      owner: 'x',
-      debitsMustNotExceedCredits: false,
-      creditsMustNotExceedDebits: false,
-      status: 'active' as const,
-      freezeCredits: false,
-      debitsPosted: 0n,
-      creditsPosted: 0n,
-      debitsPending: 0n,
-      creditsPending: 0n,
-      journalSeq: 0n,
-      createdAtMs: T0,
-    };
-    const debit = { ...base, id: accountId() };
-    const credit = { ...base, id: accountId() };
+    const debit = accountFixture();
+    const credit = accountFixture();
     const plan = (d: typeof debit, c: typeof credit) =>
       planBatch({
         commands: [move(d.id, c.id, 20n)],

@@ -24,7 +24,7 @@ import {
   type TransferResult,
 } from '../src/ledger/index.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
-import { accountId, T0, transferId } from './ledger-fixtures.js';
+import { accountId, mulberry32, T0, transferId } from './ledger-fixtures.js';
 
 function deferred<T = void>() {
   let resolve!: (value: T) => void;
@@ -460,16 +460,4 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5000): Pro
     if (Date.now() > deadline) throw new Error('condition not reached in time');
     await sleep(5);
   }
-}
-
-/** A small seeded PRNG (mulberry32), so a failing random run can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

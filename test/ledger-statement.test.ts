@@ -12,7 +12,13 @@ import {
 } from '../src/ledger/index.js';
 import { limits } from '../src/limits.js';
 import { createTestDatabase } from './db.js';
-import { accountId, setupLedger, transferId, walletAndFunding } from './ledger-fixtures.js';
+import {
+  accountId,
+  mulberry32,
+  setupLedger,
+  transferId,
+  walletAndFunding,
+} from './ledger-fixtures.js';
 
 const db = await createTestDatabase();
 const { clock, ledger } = setupLedger(db.pool);
@@ -41,18 +47,6 @@ let wallet = '';
 let funding = '';
 let merchant = '';
 const walletHistory: Expected[] = [];
-
-/** A small seeded PRNG (mulberry32), so the generated history is the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * 250 balance changes of the wallet: top-ups, payments, refunds, holds that are posted in full

@@ -5,26 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { newId } from '../lib/ids.js';
 import { planBatch, type HoldRef, type LedgerCommand } from './plan.js';
-import type { Account, TransferCommand } from './types.js';
+import { accountFixture } from '../../test/ledger-fixtures.js';
+import type { TransferCommand } from './types.js';
 
 const NOW = Date.UTC(2026, 0, 1);
-const acc = (over: Partial<Account> = {}): Account => ({
-  id: newId('acc', NOW),
-  currency: 'CNY',
-  code: 'user_wallet',
-  owner: 'usr_1',
-  debitsMustNotExceedCredits: false,
-  creditsMustNotExceedDebits: false,
-  status: 'active',
-  freezeCredits: false,
-  debitsPosted: 0n,
-  creditsPosted: 0n,
-  debitsPending: 0n,
-  creditsPending: 0n,
-  journalSeq: 0n,
-  createdAtMs: NOW,
-  ...over,
-});
+const acc = accountFixture;
 const wallet = acc({ debitsMustNotExceedCredits: true, creditsPosted: 100n, journalSeq: 1n });
 const shop = acc({ code: 'merchant' });
 const move = (amount: bigint, extra: Partial<TransferCommand> = {}): TransferCommand => ({
