@@ -144,7 +144,7 @@ describe('transfer results', () => {
       [move('acc_bad', other, 1n), 'account_id_invalid'],
       [move(wallet, wallet, 1n), 'accounts_must_be_different'],
       [move(accountId(), other, 1n), 'account_not_found'],
-      [move(wallet, other, 1n, { currency: 'XXX' }), 'currency_unknown'],
+      [move(wallet, other, 1n, { currency: 'ZZZ' }), 'currency_unknown'],
       [move(wallet, usd, 1n), 'currency_mismatch'],
       [move(wallet, other, 1n, { currency: 'USD' }), 'currency_mismatch'],
       [move(wallet, other, 0n), 'amount_must_be_positive'],
