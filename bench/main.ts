@@ -8,9 +8,17 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createPool, migrate, startEmbeddedPostgres, type Pool } from '../src/db/index.js';
 import { runLedgerBench } from './ledger.js';
+import { runPgbench } from './pgbench.js';
 
-const benches: Record<string, (pool: Pool) => Promise<void>> = {
-  ledger: runLedgerBench,
+export interface BenchDatabase {
+  readonly pool: Pool;
+  /** Where the pool connects, for benchmarks that run their own client (pgbench). */
+  readonly url: string;
+}
+
+const benches: Record<string, (database: BenchDatabase) => Promise<void>> = {
+  ledger: (database) => runLedgerBench(database.pool),
+  pgbench: runPgbench,
 };
 
 export async function main(args: readonly string[]): Promise<number> {
@@ -31,19 +39,19 @@ export async function main(args: readonly string[]): Promise<number> {
       "SELECT version() AS v, current_setting('synchronous_commit') AS sc",
     );
     console.log(`database: ${rows[0]!.v.split(',')[0]}; synchronous_commit=${rows[0]!.sc}`);
-    for (const name of names) await benches[name]!(database.pool);
+    for (const name of names) await benches[name]!(database);
   } finally {
     await database.close();
   }
   return 0;
 }
 
-async function openBenchDatabase(): Promise<{ pool: Pool; close: () => Promise<void> }> {
+async function openBenchDatabase(): Promise<BenchDatabase & { close: () => Promise<void> }> {
   const url = process.env.DATABASE_URL;
   if (url) {
     const pool = createPool(url, { max: 16 });
     await migrate(pool);
-    return { pool, close: () => pool.end() };
+    return { pool, url, close: () => pool.end() };
   }
   const dataDir = await mkdtemp(join(tmpdir(), 'hebao-bench-'));
   const db = await startEmbeddedPostgres({ dataDir, durable: true });
@@ -51,6 +59,7 @@ async function openBenchDatabase(): Promise<{ pool: Pool; close: () => Promise<v
   await migrate(pool);
   return {
     pool,
+    url: db.adminUrl,
     close: async () => {
       await pool.end();
       await db.stop();
