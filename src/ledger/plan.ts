@@ -10,7 +10,7 @@
  */
 import { canonicalJson, type Json } from '../lib/canonical-json.js';
 import { assert } from '../lib/assert.js';
-import type { TransferResultCode } from './result-codes.js';
+import { isSuccess, type TransferResultCode } from './result-codes.js';
 import type {
   AccountState,
   HoldState,
@@ -114,7 +114,7 @@ export function planBatch(input: PlanInput): Plan {
     } else {
       const result = applyCommand(w, command);
       results.push(result);
-      if (chainStart !== undefined && !isSuccessCode(result.code)) {
+      if (chainStart !== undefined && !isSuccess(result.code)) {
         chainFailed = true;
         rollback(w);
         for (let j = chainStart; j < i; j++)
@@ -143,10 +143,6 @@ export function planBatch(input: PlanInput): Plan {
 
 function isLinked(command: LedgerCommand): boolean {
   return !('expire' in command) && command.flags?.linked === true;
-}
-
-function isSuccessCode(code: TransferResultCode): boolean {
-  return code === 'ok' || code === 'exists';
 }
 
 function rollback(w: Working): void {

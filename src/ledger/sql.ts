@@ -5,7 +5,7 @@
  */
 import type { Executor } from '../db/index.js';
 import type { Json } from '../lib/canonical-json.js';
-import type { HoldRef, NewTransfer, Plan } from './plan.js';
+import type { HoldRef, Plan } from './plan.js';
 import type {
   Account,
   AccountState,
@@ -376,5 +376,3 @@ export async function selectDueHolds(
   );
   return rows.map((r) => r.transfer_id);
 }
-
-export type { NewTransfer };

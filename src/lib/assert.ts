@@ -9,7 +9,3 @@ export class AssertionError extends Error {
 export function assert(condition: unknown, message: string): asserts condition {
   if (!condition) throw new AssertionError(message);
 }
-
-export function unreachable(value: never, message = 'unreachable'): never {
-  throw new AssertionError(`${message}: ${String(value)}`);
-}
