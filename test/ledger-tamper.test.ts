@@ -23,7 +23,7 @@ import {
   type Violation,
   type VerifyOptions,
 } from '../src/ledger/index.js';
-import { toSealBlock } from '../src/ledger/sealer.js';
+import { selectBlockAtOrAbove } from '../src/ledger/sealer.js';
 import { createTestDatabase } from './db.js';
 import { accountId, setupLedger, transferId, walletAndFunding } from './ledger-fixtures.js';
 
@@ -74,10 +74,9 @@ async function submitOk(commands: readonly TransferCommand[]): Promise<void> {
 }
 
 async function block(height: number): Promise<SealBlock> {
-  const { rows } = await db.pool.query('SELECT * FROM ledger_seal_blocks WHERE height = $1', [
-    height,
-  ]);
-  return toSealBlock(rows[0] as Parameters<typeof toSealBlock>[0]);
+  const found = await selectBlockAtOrAbove(db.pool, BigInt(height));
+  if (found?.header.height !== BigInt(height)) throw new Error(`no block ${height}`);
+  return found;
 }
 
 beforeAll(async () => {

@@ -59,9 +59,9 @@ export interface PlanInput {
 export interface PlannedResult {
   readonly id: string;
   readonly code: TransferResultCode;
-  /** For `exists`: the stored transfer. */
+  /** For `exists` of a transfer committed before this batch: the stored transfer. */
   readonly stored?: Transfer;
-  /** For `ok`: the index of the new transfer in `inserts`. */
+  /** For `ok`, and `exists` of a transfer earlier in this batch: its index in `inserts`. */
   readonly insertIndex?: number;
 }
 
@@ -81,7 +81,8 @@ export interface Plan {
 interface Working {
   readonly input: PlanInput;
   readonly accounts: Map<string, AccountState>;
-  readonly inserted: Map<string, NewTransfer>;
+  /** This batch's new transfers: id → index in `inserts`. */
+  readonly inserted: Map<string, number>;
   readonly holds: Map<string, HoldRef & { readonly origin: 'stored' | 'new' }>;
   inserts: NewTransfer[];
   entries: JournalEntry[];
@@ -175,14 +176,19 @@ function applyCommand(w: Working, command: LedgerCommand): PlannedResult {
   if (kind === 'flags_are_mutually_exclusive') return { id: command.id, code: kind };
   const shape = validateTransferShape(command, kind);
   if (shape) return { id: command.id, code: shape };
-  const stored = w.input.existing.get(command.id) ?? w.inserted.get(command.id);
+  const stored = w.input.existing.get(command.id);
   if (stored) {
     const same = sameFields(command, kind, stored);
-    if (!same) return { id: command.id, code: 'exists_with_different_fields' };
-    // A transfer inserted earlier in this same batch has no seq yet; it is reported as exists too.
-    return 'seq' in stored
-      ? { id: command.id, code: 'exists', stored: stored as Transfer }
-      : { id: command.id, code: 'exists' };
+    return same
+      ? { id: command.id, code: 'exists', stored }
+      : { id: command.id, code: 'exists_with_different_fields' };
+  }
+  const insertIndex = w.inserted.get(command.id);
+  if (insertIndex !== undefined) {
+    const same = sameFields(command, kind, w.inserts[insertIndex]!);
+    return same
+      ? { id: command.id, code: 'exists', insertIndex }
+      : { id: command.id, code: 'exists_with_different_fields' };
   }
   return kind === 'single' || kind === 'pending'
     ? applyMovement(w, command, kind)
@@ -438,7 +444,7 @@ function commit(
   const entriesLength = w.entries.length;
   w.inserts.push(transfer);
   w.entries.push(entryOf(nextDebit, transfer.id), entryOf(nextCredit, transfer.id));
-  w.inserted.set(transfer.id, transfer);
+  w.inserted.set(transfer.id, insertIndex);
   w.undo?.push(() => {
     w.inserts.length = insertIndex;
     w.entries.length = entriesLength;

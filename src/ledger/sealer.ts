@@ -24,7 +24,7 @@ import {
   transferLeafHash,
   type BlockHeader,
 } from './seal-core.js';
-import { TRANSFER_COLUMNS, toTransfer } from './sql.js';
+import { selectTransfersInSeqRange } from './sql.js';
 import type { Transfer } from './types.js';
 
 const SEAL_LOCK_KEY = 7_244_218_002;
@@ -70,7 +70,7 @@ interface BlockRow {
   created_at: Date;
 }
 
-export function toSealBlock(row: BlockRow): SealBlock {
+function toSealBlock(row: BlockRow): SealBlock {
   return {
     header: {
       height: row.height,
@@ -89,12 +89,7 @@ export function toSealBlock(row: BlockRow): SealBlock {
 export function createSealer(deps: SealerDeps): Sealer {
   return {
     sealOnce: () => sealOnce(deps),
-    latestBlock: async () => {
-      const { rows } = await deps.pool.query<BlockRow>(
-        'SELECT * FROM ledger_seal_blocks ORDER BY height DESC LIMIT 1',
-      );
-      return rows[0] ? toSealBlock(rows[0]) : undefined;
-    },
+    latestBlock: () => selectLatestBlock(deps.pool),
     proveInclusion: (transferId) => proveInclusion(deps.pool, transferId),
   };
 }
@@ -139,17 +134,16 @@ async function sealOnce(deps: SealerDeps): Promise<number> {
 }
 
 async function sealNextBlock(tx: Executor, deps: SealerDeps, horizon: bigint): Promise<number> {
-  const last = (
-    await tx.query<BlockRow>('SELECT * FROM ledger_seal_blocks ORDER BY height DESC LIMIT 1')
-  ).rows[0];
-  const { rows } = await tx.query(
-    `SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`,
-    [last?.last_seq ?? 0n, horizon, limits.sealBlockSizeMax],
+  const last = await selectLatestBlock(tx);
+  const transfers = await selectTransfersInSeqRange(
+    tx,
+    last?.header.lastSeq ?? 0n,
+    horizon,
+    limits.sealBlockSizeMax,
   );
-  if (rows.length === 0) return 0;
-  const transfers = rows.map((r) => toTransfer(r as Parameters<typeof toTransfer>[0]));
+  if (transfers.length === 0) return 0;
   const block = buildBlock({
-    height: last ? last.height + 1n : 0n,
+    height: last ? last.header.height + 1n : 0n,
     prevHash: last ? last.hash : GENESIS_PREV_HASH,
     createdAtMs: deps.clock.nowMs(),
     transfers,
@@ -174,16 +168,34 @@ async function sealNextBlock(tx: Executor, deps: SealerDeps, horizon: bigint): P
   return transfers.length;
 }
 
-export async function blockTransfers(
-  ex: Executor,
-  firstSeq: bigint,
-  lastSeq: bigint,
-): Promise<Transfer[]> {
-  const { rows } = await ex.query(
-    `SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE seq BETWEEN $1 AND $2 ORDER BY seq`,
-    [firstSeq, lastSeq],
+/** The transfers a block covers, in seq order. */
+export function blockTransfers(ex: Executor, header: BlockHeader): Promise<Transfer[]> {
+  // A block holds at most sealBlockSizeMax transfers; one more reveals a transfer slipped in.
+  return selectTransfersInSeqRange(
+    ex,
+    header.firstSeq - 1n,
+    header.lastSeq,
+    limits.sealBlockSizeMax + 1,
   );
-  return rows.map((r) => toTransfer(r as Parameters<typeof toTransfer>[0]));
+}
+
+async function selectLatestBlock(ex: Executor): Promise<SealBlock | undefined> {
+  const { rows } = await ex.query<BlockRow>(
+    'SELECT * FROM ledger_seal_blocks ORDER BY height DESC LIMIT 1',
+  );
+  return rows[0] ? toSealBlock(rows[0]) : undefined;
+}
+
+/** The block at `height`, or the next one above it when that height is missing. */
+export async function selectBlockAtOrAbove(
+  ex: Executor,
+  height: bigint,
+): Promise<SealBlock | undefined> {
+  const { rows } = await ex.query<BlockRow>(
+    'SELECT * FROM ledger_seal_blocks WHERE height >= $1 ORDER BY height LIMIT 1',
+    [height],
+  );
+  return rows[0] ? toSealBlock(rows[0]) : undefined;
 }
 
 async function proveInclusion(pool: Pool, transferId: string): Promise<InclusionProof | undefined> {
@@ -196,7 +208,7 @@ async function proveInclusion(pool: Pool, transferId: string): Promise<Inclusion
   const row = rows[0];
   if (!row) return undefined;
   const block = toSealBlock(row);
-  const transfers = await blockTransfers(pool, block.header.firstSeq, block.header.lastSeq);
+  const transfers = await blockTransfers(pool, block.header);
   const leaves = transfers.map(transferLeafHash);
   const leafIndex = transfers.findIndex((t) => t.id === transferId);
   if (leafIndex < 0 || !merkleRoot(leaves).equals(block.header.merkleRoot)) return undefined;

@@ -214,9 +214,7 @@ async function executeBatch(
   writes: ReadonlyArray<DomainWrite | undefined>,
 ): Promise<TransferResult[]> {
   const pendingIds = unique(
-    commands.flatMap((c) =>
-      c.pendingId !== undefined && typeof c.pendingId === 'string' ? [c.pendingId] : [],
-    ),
+    commands.flatMap((c) => (typeof c.pendingId === 'string' ? [c.pendingId] : [])),
   );
   const { transfers, holds } = await sql.lockHoldsAndReadTransfers(
     tx,
@@ -246,19 +244,12 @@ async function executeBatch(
   const seqs =
     plan.inserts.length > 0 ? await sql.writePlan(tx, plan, nowMs) : new Map<string, bigint>();
   const results = plan.results.map((r): TransferResult => {
-    if (r.insertIndex !== undefined) {
-      const inserted = plan.inserts[r.insertIndex]!;
-      const seq = seqs.get(inserted.id);
-      assert(seq !== undefined, `no seq returned for ${inserted.id}`);
-      return { id: r.id, code: r.code, transfer: { ...inserted, seq } };
-    }
     if (r.stored) return { id: r.id, code: r.code, transfer: r.stored };
-    // `exists` for a transfer inserted earlier in this same batch.
-    const sameBatch = r.code === 'exists' ? plan.inserts.find((t) => t.id === r.id) : undefined;
-    const seq = sameBatch ? seqs.get(sameBatch.id) : undefined;
-    return sameBatch && seq !== undefined
-      ? { id: r.id, code: r.code, transfer: { ...sameBatch, seq } }
-      : { id: r.id, code: r.code };
+    if (r.insertIndex === undefined) return { id: r.id, code: r.code };
+    const inserted = plan.inserts[r.insertIndex]!;
+    const seq = seqs.get(inserted.id);
+    assert(seq !== undefined, `no seq returned for ${inserted.id}`);
+    return { id: r.id, code: r.code, transfer: { ...inserted, seq } };
   });
   for (let i = 0; i < results.length; i++) {
     const write = writes[i];

@@ -50,8 +50,26 @@ interface TransferRow {
   created_at: Date;
 }
 
-export const TRANSFER_COLUMNS =
-  'seq, id, debit_account_id, credit_account_id, amount, currency, code, kind, linked, pending_id, timeout_s, metadata, created_at';
+const TRANSFER_COLUMNS = [
+  'seq',
+  'id',
+  'debit_account_id',
+  'credit_account_id',
+  'amount',
+  'currency',
+  'code',
+  'kind',
+  'linked',
+  'pending_id',
+  'timeout_s',
+  'metadata',
+  'created_at',
+] as const;
+
+/** The transfer columns that `toTransfer` reads, qualified by a table alias when one is given. */
+function transferColumns(alias?: string): string {
+  return TRANSFER_COLUMNS.map((c) => (alias ? `${alias}.${c}` : c)).join(', ');
+}
 
 export function toAccount(row: AccountRow): Account {
   return {
@@ -176,9 +194,23 @@ export async function updateAccountStatus(
   ]);
 }
 
+/** Transfers with `afterSeq < seq <= throughSeq`, in seq order, at most `limit` of them. */
+export async function selectTransfersInSeqRange(
+  ex: Executor,
+  afterSeq: bigint,
+  throughSeq: bigint,
+  limit: number,
+): Promise<Transfer[]> {
+  const { rows } = await ex.query<TransferRow>(
+    `SELECT ${transferColumns()} FROM ledger_transfers WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`,
+    [afterSeq, throughSeq, limit],
+  );
+  return rows.map(toTransfer);
+}
+
 export async function selectTransfers(ex: Executor, ids: readonly string[]): Promise<Transfer[]> {
   const { rows } = await ex.query<TransferRow>(
-    `SELECT ${TRANSFER_COLUMNS} FROM ledger_transfers WHERE id = ANY($1::text[])`,
+    `SELECT ${transferColumns()} FROM ledger_transfers WHERE id = ANY($1::text[])`,
     [ids],
   );
   return rows.map(toTransfer);
@@ -205,9 +237,7 @@ export async function lockHoldsAndReadTransfers(
       open.set(r.transfer_id, r.expires_at ? r.expires_at.getTime() : null);
   }
   const { rows } = await ex.query<TransferRow & { resolved_kind: TransferKind | null }>(
-    `SELECT ${TRANSFER_COLUMNS.split(', ')
-      .map((c) => `t.${c}`)
-      .join(', ')}, r.kind AS resolved_kind
+    `SELECT ${transferColumns('t')}, r.kind AS resolved_kind
      FROM ledger_transfers t LEFT JOIN ledger_transfers r ON r.pending_id = t.id
      WHERE t.id = ANY($1::text[])`,
     [ids],
@@ -342,9 +372,7 @@ export async function selectStatement(
   >(
     `SELECT e.account_seq AS e_account_seq, e.debits_posted AS e_debits_posted, e.credits_posted AS e_credits_posted,
             e.debits_pending AS e_debits_pending, e.credits_pending AS e_credits_pending,
-            ${TRANSFER_COLUMNS.split(', ')
-              .map((c) => `t.${c}`)
-              .join(', ')}
+            ${transferColumns('t')}
      FROM ledger_entries e JOIN ledger_transfers t ON t.id = e.transfer_id
      WHERE e.account_id = $1 AND ($2::int8 IS NULL OR e.account_seq < $2::int8)
      ORDER BY e.account_seq DESC

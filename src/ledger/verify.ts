@@ -12,7 +12,7 @@ import {
   transferLeafHash,
   verifyBlockSignature,
 } from './seal-core.js';
-import { blockTransfers, toSealBlock } from './sealer.js';
+import { blockTransfers, selectBlockAtOrAbove } from './sealer.js';
 
 export interface Violation {
   readonly check: string;
@@ -280,12 +280,8 @@ async function checkSeal(ex: Executor, options: VerifyOptions): Promise<Violatio
   let prevLastSeq = 0n;
   for (let height = 0n; ; height++) {
     // The next block at or above the expected height, so that a deleted block is noticed.
-    const { rows } = await ex.query(
-      'SELECT * FROM ledger_seal_blocks WHERE height >= $1 ORDER BY height LIMIT 1',
-      [height],
-    );
-    if (!rows[0]) break;
-    const block = toSealBlock(rows[0] as Parameters<typeof toSealBlock>[0]);
+    const block = await selectBlockAtOrAbove(ex, height);
+    if (!block) break;
     const h = block.header;
     if (h.height !== height) {
       return {
@@ -310,7 +306,7 @@ async function checkSeal(ex: Executor, options: VerifyOptions): Promise<Violatio
         return bad('its signature does not verify');
       }
     }
-    const transfers = await blockTransfers(ex, h.firstSeq, h.lastSeq);
+    const transfers = await blockTransfers(ex, h);
     if (transfers.length !== h.transferCount) {
       return bad(
         `holds ${h.transferCount} transfers but seqs ${h.firstSeq}..${h.lastSeq} have ${transfers.length}`,
