@@ -29,6 +29,9 @@ export interface ConfigVariable {
   readonly description: string;
 }
 
+/** How `configVariables` writes "no default". */
+const UNSET = '(unset)';
+
 /** The documented variables; the README's table is checked against this list by a test. */
 export const configVariables: readonly ConfigVariable[] = [
   { name: 'HEBAO_ENV', default: 'development', description: '`development` or `production`.' },
@@ -36,7 +39,7 @@ export const configVariables: readonly ConfigVariable[] = [
   { name: 'PORT', default: '3000', description: 'Port the API server listens on (1–65535).' },
   {
     name: 'DATABASE_URL',
-    default: '(unset)',
+    default: UNSET,
     description:
       'PostgreSQL 15+ connection string. Unset: an embedded PostgreSQL is started with its data under `HEBAO_DATA_DIR`.',
   },
@@ -52,7 +55,7 @@ export const configVariables: readonly ConfigVariable[] = [
   },
   {
     name: 'HEBAO_SEAL_SIGNING_KEY',
-    default: '(unset)',
+    default: UNSET,
     description:
       'Ed25519 private key (PKCS#8 PEM, or a base64 32-byte seed) that signs journal seal blocks. Unset: blocks are hash-chained but unsigned.',
   },
@@ -70,65 +73,70 @@ export const configVariables: readonly ConfigVariable[] = [
 
 export function loadConfig(env: Env = process.env): Config {
   return {
-    env: oneOf(env, 'HEBAO_ENV', ['development', 'production'] as const, 'development'),
-    host: text(env, 'HOST', '127.0.0.1'),
-    port: integer(env, 'PORT', 3000, 1, 65535),
+    env: oneOf(env, 'HEBAO_ENV', ['development', 'production'] as const),
+    host: text(env, 'HOST'),
+    port: integer(env, 'PORT', 1, 65535),
     databaseUrl: databaseUrl(env),
-    dataDir: text(env, 'HEBAO_DATA_DIR', './.hebao'),
-    logLevel: oneOf(
-      env,
-      'LOG_LEVEL',
-      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
+    dataDir: text(env, 'HEBAO_DATA_DIR'),
+    logLevel: oneOf(env, 'LOG_LEVEL', [
+      'fatal',
+      'error',
+      'warn',
       'info',
-    ),
-    sealSigningKey: optional(env, 'HEBAO_SEAL_SIGNING_KEY'),
-    sealIntervalMs: integer(env, 'HEBAO_SEAL_INTERVAL_MS', 1000, 100, 3_600_000),
-    expiryIntervalMs: integer(env, 'HEBAO_EXPIRY_INTERVAL_MS', 1000, 100, 3_600_000),
+      'debug',
+      'trace',
+      'silent',
+    ] as const),
+    sealSigningKey: value(env, 'HEBAO_SEAL_SIGNING_KEY'),
+    sealIntervalMs: integer(env, 'HEBAO_SEAL_INTERVAL_MS', 100, 3_600_000),
+    expiryIntervalMs: integer(env, 'HEBAO_EXPIRY_INTERVAL_MS', 100, 3_600_000),
   };
 }
 
-function optional(env: Env, name: string): string | undefined {
-  const value = env[name];
-  return value === undefined || value.trim() === '' ? undefined : value;
+/**
+ * The variable's value, or its documented default: the table above is the only place defaults
+ * are written, so the README (checked against the table) cannot drift from the code.
+ */
+function value(env: Env, name: string): string | undefined {
+  const given = env[name];
+  if (given !== undefined && given.trim() !== '') return given;
+  const documented = configVariables.find((v) => v.name === name);
+  if (!documented) throw new Error(`configuration variable ${name} is not documented`);
+  return documented.default === UNSET ? undefined : documented.default;
 }
 
-function text(env: Env, name: string, fallback: string): string {
-  return optional(env, name) ?? fallback;
+function text(env: Env, name: string): string {
+  const result = value(env, name);
+  if (result === undefined) throw new ConfigError(`${name} must be set`);
+  return result;
 }
 
-function oneOf<const T extends readonly string[]>(
-  env: Env,
-  name: string,
-  allowed: T,
-  fallback: T[number],
-): T[number] {
-  const value = optional(env, name);
-  if (value === undefined) return fallback;
-  if (!allowed.includes(value)) {
+function oneOf<const T extends readonly string[]>(env: Env, name: string, allowed: T): T[number] {
+  const given = text(env, name);
+  if (!allowed.includes(given)) {
     throw new ConfigError(
-      `${name}=${JSON.stringify(value)} is not allowed: use one of ${allowed.join(', ')}`,
+      `${name}=${JSON.stringify(given)} is not allowed: use one of ${allowed.join(', ')}`,
     );
   }
-  return value;
+  return given;
 }
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const value = optional(env, name);
-  if (value === undefined) return fallback;
-  if (!/^[0-9]+$/.test(value) || Number(value) < min || Number(value) > max) {
+function integer(env: Env, name: string, min: number, max: number): number {
+  const given = text(env, name);
+  if (!/^[0-9]+$/.test(given) || Number(given) < min || Number(given) > max) {
     throw new ConfigError(
-      `${name}=${JSON.stringify(value)} is not allowed: use a whole number from ${min} to ${max}`,
+      `${name}=${JSON.stringify(given)} is not allowed: use a whole number from ${min} to ${max}`,
     );
   }
-  return Number(value);
+  return Number(given);
 }
 
 function databaseUrl(env: Env): string | undefined {
-  const value = optional(env, 'DATABASE_URL');
-  if (value === undefined) return undefined;
+  const given = value(env, 'DATABASE_URL');
+  if (given === undefined) return undefined;
   let url: URL;
   try {
-    url = new URL(value);
+    url = new URL(given);
   } catch {
     throw new ConfigError(
       'DATABASE_URL is not a URL: use postgres://user:password@host:port/database',
@@ -139,5 +147,5 @@ function databaseUrl(env: Env): string | undefined {
       `DATABASE_URL has protocol ${url.protocol}: use postgres:// or postgresql://`,
     );
   }
-  return value;
+  return given;
 }

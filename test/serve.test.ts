@@ -112,11 +112,17 @@ describe('hebao verify', () => {
     expect((failed as { stderr: string }).stderr).toContain(wallet);
   });
 
-  it('exits 2 with a clear message on bad configuration', async () => {
-    const failed = await hebao({ PORT: 'x' }).catch(
+  it.each([
+    [{ PORT: 'x' }, 'PORT="x" is not allowed'],
+    [
+      { HEBAO_SEAL_SIGNING_KEY: 'not-a-key' },
+      'HEBAO_SEAL_SIGNING_KEY is not an Ed25519 private key',
+    ],
+  ])('exits 2 with a clear message on bad configuration: %j', async (env, message) => {
+    const failed = await hebao({ DATABASE_URL: db.url, ...env }).catch(
       (error: { code: number; stderr: string }) => error,
     );
     expect(failed).toMatchObject({ code: 2 });
-    expect((failed as { stderr: string }).stderr).toContain('PORT="x" is not allowed');
+    expect((failed as { stderr: string }).stderr).toContain(message);
   });
 });

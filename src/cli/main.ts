@@ -4,7 +4,7 @@
  */
 import { ConfigError, loadConfig } from '../config.js';
 import { MigrationError } from '../db/index.js';
-import { publicKeyPem, verifyLedger, parseSigningKey } from '../ledger/index.js';
+import { publicKeyPem, verifyLedger } from '../ledger/index.js';
 import { startWorkers } from '../workers/index.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { ledgerJobs, serve } from './serve.js';
@@ -62,10 +62,7 @@ async function withRuntime(work: (rt: Runtime) => Promise<number>): Promise<numb
 }
 
 async function runVerify(rt: Runtime): Promise<number> {
-  const key =
-    rt.config.sealSigningKey === undefined
-      ? undefined
-      : publicKeyPem(parseSigningKey(rt.config.sealSigningKey));
+  const key = rt.sealSigningKey === undefined ? undefined : publicKeyPem(rt.sealSigningKey);
   // Verify reads the whole ledger; the API's per-statement timeout is not meant for it.
   const client = await rt.pool.connect();
   let report;

@@ -5,7 +5,8 @@
  */
 import pg from 'pg';
 import pino, { type Logger } from 'pino';
-import type { Config } from '../config.js';
+import type { KeyObject } from 'node:crypto';
+import { ConfigError, type Config } from '../config.js';
 import { createPool, migrate, sqlState, startEmbeddedPostgres, type Pool } from '../db/index.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { assertLimits } from '../limits.js';
@@ -26,16 +27,16 @@ export interface Runtime {
   readonly clock: Clock;
   readonly ledger: Ledger;
   readonly sealer: Sealer;
+  /** The key that signs seal blocks, from HEBAO_SEAL_SIGNING_KEY. */
+  readonly sealSigningKey: KeyObject | undefined;
   /** Where the database is, for printing (the password is not shown). */
   readonly databaseLabel: string;
   close(): Promise<void>;
 }
 
-export async function openRuntime(
-  config: Config,
-  options: { readonly migrate?: boolean } = {},
-): Promise<Runtime> {
+export async function openRuntime(config: Config): Promise<Runtime> {
   assertLimits();
+  const signingKey = sealSigningKey(config);
   const log = pino({ level: config.logLevel, base: { service: 'hebao' } });
   const database = await openDatabase(config, log);
   const pool = createPool(database.url, {
@@ -50,18 +51,14 @@ export async function openRuntime(
     },
   });
   try {
-    if (options.migrate !== false) {
-      const applied = await migrate(pool);
-      if (applied.length > 0) log.info({ applied }, 'migrations applied');
-    }
+    const applied = await migrate(pool);
+    if (applied.length > 0) log.info({ applied }, 'migrations applied');
   } catch (error) {
     await pool.end();
     await database.stop();
     throw error;
   }
   const clock = systemClock;
-  const signingKey =
-    config.sealSigningKey === undefined ? undefined : parseSigningKey(config.sealSigningKey);
   return {
     config,
     log,
@@ -69,12 +66,25 @@ export async function openRuntime(
     clock,
     ledger: createLedger({ pool, clock }),
     sealer: createSealer({ pool, clock, signingKey }),
+    sealSigningKey: signingKey,
     databaseLabel: database.label,
     close: async () => {
       await pool.end();
       await database.stop();
     },
   };
+}
+
+/** Parsed before anything is opened, so a bad key stops the process like any bad setting. */
+function sealSigningKey(config: Config): KeyObject | undefined {
+  if (config.sealSigningKey === undefined) return undefined;
+  try {
+    return parseSigningKey(config.sealSigningKey);
+  } catch {
+    throw new ConfigError(
+      'HEBAO_SEAL_SIGNING_KEY is not an Ed25519 private key: use a PKCS#8 PEM or a base64 32-byte seed',
+    );
+  }
 }
 
 async function openDatabase(

@@ -7,7 +7,7 @@ import type { CreateAccountCommand, TransferCommand, TransferKind } from './type
 
 export const transferIdPattern = idPattern('trf');
 export const accountIdPattern = idPattern('acc');
-const codePattern = /^[a-z][a-z0-9_]{0,31}$/;
+const codePattern = new RegExp(`^[a-z][a-z0-9_]{0,${limits.codeLengthMax - 1}}$`);
 
 export function isTransferId(value: unknown): value is string {
   return typeof value === 'string' && transferIdPattern.test(value);

@@ -5,17 +5,12 @@ export interface Clock {
 
 export const systemClock: Clock = { nowMs: () => Date.now() };
 
-export function manualClock(
-  startMs: number,
-): Clock & { advanceMs(ms: number): void; setMs(ms: number): void } {
+export function manualClock(startMs: number): Clock & { advanceMs(ms: number): void } {
   let now = startMs;
   return {
     nowMs: () => now,
     advanceMs: (ms: number) => {
       now += ms;
-    },
-    setMs: (ms: number) => {
-      now = ms;
     },
   };
 }
