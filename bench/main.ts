@@ -3,10 +3,8 @@
  * PostgreSQL (`synchronous_commit` on, as shipped): `DATABASE_URL` if set (a database the
  * benchmark may fill), otherwise a fresh embedded one in a temporary folder.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
-import { createPool, migrate, startEmbeddedPostgres, type Pool } from '../src/db/index.js';
+import { cpus, totalmem } from 'node:os';
+import { createPool, migrate, startTemporaryPostgres, type Pool } from '../src/db/index.js';
 import { runLedgerBench } from './ledger.js';
 import { runPgbench } from './pgbench.js';
 
@@ -53,8 +51,7 @@ async function openBenchDatabase(): Promise<BenchDatabase & { close: () => Promi
     await migrate(pool);
     return { pool, url, close: () => pool.end() };
   }
-  const dataDir = await mkdtemp(join(tmpdir(), 'hebao-bench-'));
-  const db = await startEmbeddedPostgres({ dataDir, durable: true });
+  const db = await startTemporaryPostgres({ prefix: 'hebao-bench-', durable: true });
   const pool = createPool(db.adminUrl, { max: 16 });
   await migrate(pool);
   return {
@@ -63,7 +60,6 @@ async function openBenchDatabase(): Promise<BenchDatabase & { close: () => Promi
     close: async () => {
       await pool.end();
       await db.stop();
-      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

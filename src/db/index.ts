@@ -8,5 +8,5 @@ export {
   migrationsDir,
 } from './migrate.js';
 export type { Migration } from './migrate.js';
-export { startEmbeddedPostgres } from './embedded.js';
+export { startEmbeddedPostgres, startTemporaryPostgres } from './embedded.js';
 export type { EmbeddedDatabase, EmbeddedOptions } from './embedded.js';

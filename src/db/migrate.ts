@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { Pool } from './pool.js';
+import type { Executor, Pool } from './pool.js';
 
 export const migrationsDir = fileURLToPath(new URL('../../migrations/', import.meta.url));
 
@@ -48,13 +48,7 @@ export async function migrate(pool: Pool, dir: string = migrationsDir): Promise<
       checksum text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now()
     )`);
-    const applied = new Map(
-      (
-        await client.query<{ version: string; checksum: string }>(
-          'SELECT version, checksum FROM schema_migrations',
-        )
-      ).rows.map((r) => [r.version, r.checksum]),
-    );
+    const applied = await appliedMigrations(client);
     const known = new Set(migrations.map((m) => m.version));
     for (const version of applied.keys()) {
       if (!known.has(version)) {
@@ -97,15 +91,22 @@ export async function migrate(pool: Pool, dir: string = migrationsDir): Promise<
   }
 }
 
-/** True when every migration on disk is applied with the same checksum (for /readyz). */
+/** Applied migrations: version → checksum. */
+async function appliedMigrations(ex: Executor): Promise<Map<string, string>> {
+  const { rows } = await ex.query<{ version: string; checksum: string }>(
+    'SELECT version, checksum FROM schema_migrations',
+  );
+  return new Map(rows.map((r) => [r.version, r.checksum]));
+}
+
+/**
+ * True when every migration on disk is applied with the same checksum (for /readyz). Throws
+ * when the database cannot be asked.
+ */
 export async function migrationsApplied(
-  pool: Pool,
+  ex: Executor,
   migrations: readonly Migration[],
 ): Promise<boolean> {
-  const rows = await pool
-    .query<{ version: string; checksum: string }>('SELECT version, checksum FROM schema_migrations')
-    .then((r) => r.rows)
-    .catch(() => []);
-  const applied = new Map(rows.map((r) => [r.version, r.checksum]));
+  const applied = await appliedMigrations(ex);
   return migrations.every((m) => applied.get(m.version) === m.checksum);
 }
