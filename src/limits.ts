@@ -32,6 +32,56 @@ export const limits = {
   poolSizeMax: 20,
   /** Statement timeout for any one SQL statement issued by the API. */
   statementTimeoutMs: 30_000,
+
+  /** Sign-in: failures allowed before delays start, and the failure count that locks for long. */
+  loginFailuresFree: 5,
+  loginFailuresLock: 20,
+  /** The first delay after the free failures; each further failure doubles it, up to the cap. */
+  loginDelayBaseMs: 1000,
+  loginDelayMaxMs: 15 * 60_000,
+  loginLockMs: 60 * 60_000,
+  /** Failed sign-ins from one IP address, across logins, before it is delayed too. */
+  ipLoginFailuresFree: 50,
+  /** One-time codes (contact verification, password reset). */
+  oneTimeCodeTtlMs: 10 * 60_000,
+  oneTimeCodeFailuresMax: 5,
+  oneTimeCodeResendIntervalMs: 60_000,
+  /** Second-factor step of a sign-in. */
+  loginChallengeTtlMs: 5 * 60_000,
+  loginChallengeFailuresMax: 5,
+  /** A session's last-seen time is written at most this often. */
+  sessionTouchIntervalMs: 60_000,
+  /** Sessions and devices listed per user. */
+  sessionsListedMax: 100,
+  /** Messages handed to the sender per worker pass, and attempts per message. */
+  outboxBatchSizeMax: 100,
+  outboxAttemptsMax: 10,
+  /** How often the outbox worker looks for messages to send. */
+  outboxIntervalMs: 1000,
+  /** Messages the development inbox returns. */
+  devInboxSizeMax: 50,
+  /** Audit entries checked per query by verify. */
+  auditVerifyPageSize: 10_000,
+  /** Payment PIN: its digits, the wrong tries that lock it, and the growing lock. */
+  pinLength: 6,
+  pinFailuresLock: 5,
+  /** The first lock of a streak; each further lock lasts twice as long, up to the cap. */
+  pinLockBaseMs: 15 * 60_000,
+  pinLockMaxMs: 24 * 3_600_000,
+  /** A streak of locks is forgotten once this long has passed since its last lock ended. */
+  pinLockoutForgetMs: 24 * 3_600_000,
+  /** Step-up confirmations: lifetime (API.md: at most five minutes) and token size. */
+  stepUpConfirmationTtlMs: 5 * 60_000,
+  stepUpTokenBytes: 32,
+  stepUpTokenLengthMax: 128,
+  /** Recovery codes issued with an authenticator app, and passkeys one user may register. */
+  recoveryCodeCount: 10,
+  passkeysPerUserMax: 20,
+  /** An operator's reason for a KYC review decision. */
+  kycReviewReasonLengthMax: 500,
+  /** Request bodies of identity routes: names, URLs, user agents. */
+  displayNameLengthMax: 64,
+  userAgentLengthMax: 512,
 } as const;
 
 export type Limits = typeof limits;
@@ -46,6 +96,13 @@ export function assertLimits(l: Limits = limits): void {
     [l.batcherQueueMax >= l.batchSizeMax, 'the batcher queue holds at least one full batch'],
     [l.metadataBytesMax <= 64 * 1024, 'metadata stays small'],
     [l.sealBlockSizeMax >= 1, 'seal blocks hold at least one transfer'],
+    [l.loginFailuresFree < l.loginFailuresLock, 'delays start before the lock'],
+    [l.loginDelayBaseMs <= l.loginDelayMaxMs, 'the first delay is within the cap'],
+    [l.loginDelayMaxMs <= l.loginLockMs, 'no delay is longer than the lock'],
+    [l.sessionTouchIntervalMs < 5 * 60_000, 'last-seen is precise enough for the idle timeout'],
+    [l.pinLockBaseMs <= l.pinLockMaxMs, 'the first PIN lock is within the cap'],
+    [l.stepUpConfirmationTtlMs <= 5 * 60_000, 'a confirmation lives at most five minutes'],
+    [l.stepUpTokenBytes >= 16, 'confirmation tokens carry at least 128 bits'],
   ];
   for (const [ok, what] of checks) {
     if (!ok) throw new Error(`limits are inconsistent: ${what}`);

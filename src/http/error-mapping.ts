@@ -65,6 +65,7 @@ export function codeForClientStatus(status: number): HttpProblemCode {
     'method_not_allowed',
     'body_too_large',
     'unsupported_media_type',
+    'rate_limited',
   ];
   return preferred.find((code) => httpProblemCodes[code].status === status) ?? 'malformed_request';
 }

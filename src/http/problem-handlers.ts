@@ -32,6 +32,9 @@ export function sendProblem(
   problem: ProblemError,
 ): FastifyReply {
   const language = preferredLanguage(request.headers['accept-language']);
+  if (problem.retryAfterSeconds !== undefined) {
+    reply.header('retry-after', String(Math.max(1, Math.ceil(problem.retryAfterSeconds))));
+  }
   return reply
     .header(REQUEST_ID_HEADER, request.id)
     .code(problem.status)

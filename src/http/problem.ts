@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import type { CodeSpec, Language } from '../lib/code-spec.js';
 
 /**
  * The problem+json model (RFC 9457) that every error response of the API uses, and the codes that
@@ -9,14 +10,9 @@ import { Type, type Static } from '@sinclair/typebox';
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 export const PROBLEM_TYPE_BASE = 'https://hebao.dev/errors/';
 
-export type Language = 'en' | 'zh-CN';
+export type { Language } from '../lib/code-spec.js';
 
-export interface ProblemSpec {
-  readonly status: number;
-  /** Whether sending the same request again, unchanged, can succeed. */
-  readonly retryable: boolean;
-  readonly title: Readonly<Record<Language, string>>;
-}
+export type ProblemSpec = CodeSpec;
 
 export type HttpProblemCode =
   | 'malformed_json'
@@ -26,6 +22,7 @@ export type HttpProblemCode =
   | 'method_not_allowed'
   | 'body_too_large'
   | 'unsupported_media_type'
+  | 'rate_limited'
   | 'internal_error'
   | 'service_unavailable';
 
@@ -65,6 +62,11 @@ export const httpProblemCodes = {
     status: 415,
     retryable: false,
     title: { en: 'Unsupported media type', 'zh-CN': '不支持的媒体类型' },
+  },
+  rate_limited: {
+    status: 429,
+    retryable: true,
+    title: { en: 'Too many requests', 'zh-CN': '请求过于频繁' },
   },
   internal_error: {
     status: 500,
@@ -117,6 +119,8 @@ export interface ProblemOptions {
   readonly detail?: string;
   readonly param?: string;
   readonly cause?: unknown;
+  /** Sent as `Retry-After` when waiting can help (rate limits, lockouts). */
+  readonly retryAfterSeconds?: number;
 }
 
 /**
@@ -130,6 +134,7 @@ export class ProblemError extends Error {
   readonly spec: ProblemSpec;
   readonly detail: string | undefined;
   readonly param: string | undefined;
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(code: HttpProblemCode, options?: ProblemOptions);
   constructor(code: string, options: ProblemOptions & { readonly spec: ProblemSpec });
@@ -141,6 +146,7 @@ export class ProblemError extends Error {
     this.spec = spec;
     this.detail = options.detail;
     this.param = options.param;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

@@ -9,7 +9,8 @@ const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const BODY_LENGTH = 26;
 const BODY_PATTERN = '[0-9A-HJKMNP-TV-Z]{26}';
 
-export type IdPrefix = 'acc' | 'trf' | 'blk' | 'req';
+export type IdPrefix =
+  'acc' | 'trf' | 'blk' | 'req' | 'usr' | 'dev' | 'ses' | 'otc' | 'msg' | 'aud' | 'kyr' | 'pky';
 
 export function newId(prefix: IdPrefix, nowMs: number): string {
   return `${prefix}_${ulidBody(nowMs, randomBytes(10))}`;
