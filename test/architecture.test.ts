@@ -1,5 +1,6 @@
 /**
- * Dependencies point one way (ARCHITECTURE.md): `cli → http | workers → ledger → money`, with
+ * Dependencies point one way (ARCHITECTURE.md): `cli → http | workers → identity → (audit,
+ * events) ` and `ledger → money`, with
  * `db`, `lib`, `limits` and `config` below them; a module imports another only through its
  * `index.ts`. This test reads every import in src/ and fails on any other edge.
  */
@@ -17,9 +18,24 @@ const allowed: Record<string, readonly string[]> = {
   money: ['lib', 'limits'],
   db: ['lib', 'limits'],
   ledger: ['money', 'db', 'lib', 'limits'],
-  http: ['lib', 'limits'],
+  audit: ['db', 'lib', 'limits'],
+  events: ['db', 'lib', 'limits'],
+  identity: ['audit', 'events', 'money', 'db', 'lib', 'limits'],
+  http: ['identity', 'events', 'money', 'lib', 'limits'],
   workers: ['lib', 'limits'],
-  cli: ['config', 'limits', 'lib', 'db', 'money', 'ledger', 'http', 'workers'],
+  cli: [
+    'config',
+    'limits',
+    'lib',
+    'db',
+    'money',
+    'ledger',
+    'audit',
+    'events',
+    'identity',
+    'http',
+    'workers',
+  ],
 };
 
 /** Leaf modules of plain helpers, imported file by file rather than through an index. */

@@ -1,0 +1,173 @@
+/**
+ * A real app over a fresh database for identity tests: the production `buildApp`, the identity
+ * service and the message outbox with the development sender, and a clock the test moves.
+ * Helpers register, verify and sign in users through the HTTP API itself.
+ */
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { Registry } from 'prom-client';
+import { expect } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { createMessageDispatcher, devInboxSender, readDevInbox } from '../src/events/index.js';
+import { buildApp } from '../src/http/index.js';
+import {
+  createIdentityServices,
+  type IdentityService,
+  type IdentityServices,
+} from '../src/identity/index.js';
+import { manualClock } from '../src/lib/clock.js';
+import { parseKeyring } from '../src/lib/encryption.js';
+import { createTestDatabase, type TestDatabase } from './db.js';
+
+export const IDENTITY_T0 = Date.UTC(2026, 10, 23, 2, 0, 0);
+export const SESSION_IDLE_MS = 60 * 60_000;
+export const SESSION_MAX_MS = 7 * 24 * 3_600_000;
+export const PASSWORD = 'correct horse battery staple';
+/** Where the test app says it lives, for passkeys: the software authenticator signs this origin. */
+export const WEBAUTHN_ORIGIN = 'http://localhost:3000';
+export const WEBAUTHN_RP_ID = 'localhost';
+
+export interface IdentityHarness {
+  readonly app: FastifyInstance;
+  readonly db: TestDatabase;
+  readonly clock: ReturnType<typeof manualClock>;
+  readonly identity: IdentityService;
+  readonly services: IdentityServices;
+  readonly hmacKey: Buffer;
+  inject(options: InjectOptions): Promise<LightMyRequestResponse>;
+  /** Messages delivered to a contact, newest first. */
+  inbox(to: string): Promise<Array<{ subject: string; body: string }>>;
+  /** The newest six-digit code sent to a contact. */
+  latestCode(to: string): Promise<string>;
+  /** Registers and verifies a user; returns its login. */
+  createUser(options?: { readonly login?: string; readonly password?: string }): Promise<string>;
+  signIn(
+    login: string,
+    options?: { readonly password?: string; readonly deviceToken?: string },
+  ): Promise<SignedInUser>;
+}
+
+export interface SignedInUser {
+  readonly token: string;
+  readonly csrf: string;
+  readonly sessionId: string;
+  readonly userId: string;
+  readonly deviceToken: string | undefined;
+  readonly cookies: string;
+  /** Authorization header for bearer requests. */
+  readonly bearer: { readonly authorization: string };
+}
+
+let counter = 0;
+
+/** A phone number no other test of this process uses. */
+export function freshPhone(): string {
+  counter += 1;
+  return `+86139${String(process.pid % 10_000).padStart(4, '0')}${String(counter).padStart(4, '0')}`;
+}
+
+export async function createIdentityHarness(
+  options: {
+    readonly env?: 'development' | 'production';
+    readonly rateLimitPerMinute?: number;
+  } = {},
+): Promise<IdentityHarness> {
+  const db = await createTestDatabase();
+  const clock = manualClock(IDENTITY_T0);
+  const config = loadConfig({});
+  const hmacKey = config.hmacKey;
+  const services = createIdentityServices(db.pool, clock, {
+    hmacKey,
+    dataKeys: parseKeyring(config.dataKeys),
+    sessionIdleMs: SESSION_IDLE_MS,
+    sessionMaxMs: SESSION_MAX_MS,
+    webauthn: { rpId: WEBAUTHN_RP_ID, rpName: 'Hebao', origin: WEBAUTHN_ORIGIN },
+    stepUpExemptAmountMinor: config.stepUpExemptAmountMinor,
+    stepUpExemptDailyCount: config.stepUpExemptDailyCount,
+    timeZone: config.timeZone,
+    kycDocumentTypes: config.kycDocumentTypes,
+  });
+  const identity = services.identity;
+  const messages = createMessageDispatcher({ pool: db.pool, clock, sender: devInboxSender() });
+  const readInbox = async (to: string) => {
+    await messages.deliverDue();
+    return readDevInbox(db.pool, to);
+  };
+  const app = await buildApp({
+    env: options.env ?? 'development',
+    logger: false,
+    checkReady: async () => ({ ok: true }),
+    metrics: new Registry(),
+    bodyLimitBytes: 64 * 1024,
+    rateLimitPerMinute: options.rateLimitPerMinute ?? 1_000_000,
+    identity: {
+      ...services,
+      devInbox: (options.env ?? 'development') === 'development' ? readInbox : undefined,
+    },
+  });
+  const inject = (o: InjectOptions) => app.inject(o);
+  const latestCode = async (to: string) => {
+    const [newest] = await readInbox(to);
+    const code = /\b([0-9]{6})\b/.exec(newest?.body ?? '')?.[1];
+    if (code === undefined) throw new Error(`no code sent to ${to}`);
+    return code;
+  };
+  const harness: IdentityHarness = {
+    app,
+    db,
+    clock,
+    identity,
+    services,
+    hmacKey,
+    inject,
+    inbox: readInbox,
+    latestCode,
+    async createUser(o = {}) {
+      const login = o.login ?? freshPhone();
+      const field = login.includes('@') ? 'email' : 'phone';
+      const registered = await inject({
+        method: 'POST',
+        url: '/v1/auth/register',
+        payload: {
+          [field]: login,
+          password: o.password ?? PASSWORD,
+          display_name: 'Test User',
+          locale: 'en',
+        },
+      });
+      expect(registered.statusCode, registered.body).toBe(201);
+      const verified = await inject({
+        method: 'POST',
+        url: '/v1/auth/verify-contact',
+        payload: { login, code: await latestCode(login) },
+      });
+      expect(verified.statusCode, verified.body).toBe(200);
+      return login;
+    },
+    async signIn(login, o = {}) {
+      const response = await inject({
+        method: 'POST',
+        url: '/v1/auth/login',
+        payload: { login, password: o.password ?? PASSWORD },
+        headers: o.deviceToken === undefined ? {} : { 'hebao-device': o.deviceToken },
+      });
+      expect(response.statusCode, response.body).toBe(200);
+      const body = response.json<{
+        token: string;
+        csrf_token: string;
+        session_id: string;
+        device_token?: string;
+        user: { id: string };
+      }>();
+      return {
+        token: body.token,
+        csrf: body.csrf_token,
+        sessionId: body.session_id,
+        userId: body.user.id,
+        deviceToken: body.device_token ?? o.deviceToken,
+        cookies: `hebao_session=${body.token}; hebao_csrf=${body.csrf_token}`,
+        bearer: { authorization: `Bearer ${body.token}` },
+      };
+    },
+  };
+  return harness;
+}
