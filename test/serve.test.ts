@@ -126,3 +126,38 @@ describe('hebao verify', () => {
     expect((failed as { stderr: string }).stderr).toContain(message);
   });
 });
+
+describe('hebao grant-operator and the audit chain', () => {
+  const hebao = (url: string, args: string[]) =>
+    run('node', ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'silent' },
+    });
+  const failure = (error: { code: number; stdout: string; stderr: string }) => error;
+
+  it('grants a role, and verify catches a tampered audit entry by its id', async () => {
+    const own = await createTestDatabase();
+    await own.pool.query(
+      `INSERT INTO users (id, phone, password_hash, password_changed_at, display_name, locale,
+         created_at, updated_at)
+       VALUES ('usr_01JD3Z8W6Q2X4T9V5N7M3K1H0G', '+8613800000000', 'x', now(), 'Op', 'en', now(), now())`,
+    );
+    const granted = await hebao(own.url, ['grant-operator', '13800000000', 'compliance']);
+    expect(granted.stdout).toContain('is now a compliance operator');
+    const unknown = await hebao(own.url, ['grant-operator', '13900000000', 'admin']).catch(failure);
+    expect(unknown).toMatchObject({ code: 1 });
+    const usage = await hebao(own.url, ['grant-operator', '13800000000', 'king']).catch(failure);
+    expect(usage).toMatchObject({ code: 2 });
+
+    const ok = await hebao(own.url, ['verify']);
+    expect(ok.stdout).toContain('audit chain holds');
+    const { rows } = await own.pool.query<{ id: string }>('SELECT id FROM audit_log');
+    expect(rows).toHaveLength(1);
+    const client = await own.pool.connect();
+    await client.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only');
+    await client.query(`UPDATE audit_log SET detail = '{"role": "admin"}'`);
+    client.release();
+    const tampered = await hebao(own.url, ['verify']).catch(failure);
+    expect(tampered).toMatchObject({ code: 1 });
+    expect((tampered as { stderr: string }).stderr).toContain(rows[0]!.id);
+  });
+});

@@ -4,6 +4,8 @@
  */
 import { ConfigError, loadConfig } from '../config.js';
 import { MigrationError } from '../db/index.js';
+import { verifyAuditChain } from '../audit/index.js';
+import { grantOperator } from '../identity/index.js';
 import { publicKeyPem, verifyLedger } from '../ledger/index.js';
 import { startWorkers } from '../workers/index.js';
 import { openRuntime, type Runtime } from './runtime.js';
@@ -14,8 +16,10 @@ const USAGE = `usage: hebao <command>
   serve [--no-worker]   run the API server (and the background workers)
   worker                run the background workers only
   migrate               apply database migrations and exit
-  verify                check every ledger invariant; exit 0 only if all hold
+  verify                check every ledger invariant and the audit chain; exit 0 only if all hold
   seal                  seal every committed transfer now and print the latest block
+  grant-operator <login> <compliance|admin|none>
+                        give a registered user an operator role (none takes it away)
   bench [name]          run benchmarks (see bench/README.md)
 `;
 
@@ -42,6 +46,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         );
         return 0;
       });
+    case 'grant-operator':
+      return withRuntime((rt) => runGrantOperator(rt, args));
     case 'bench': {
       const bench = await import('../../bench/main.js');
       return bench.main(args);
@@ -75,14 +81,44 @@ async function runVerify(rt: Runtime): Promise<number> {
   } finally {
     client.release(true);
   }
-  if (report.ok) {
-    console.log(`ledger verified: all ${report.checked.length} checks hold`);
+  const audit = await verifyAuditChain(rt.pool);
+  if (audit.ok) console.log(`  ${'audit_chain'.padEnd(18)} ${audit.entries} entries`);
+  if (report.ok && audit.ok) {
+    console.log(`ledger verified: all ${report.checked.length} checks hold; audit chain holds`);
     return 0;
   }
-  const v = report.violation;
-  console.error(`ledger verification FAILED (${v.check}): ${v.message}`);
-  console.error(`ids: ${v.ids.join(', ')}`);
+  if (!report.ok) {
+    const v = report.violation;
+    console.error(`ledger verification FAILED (${v.check}): ${v.message}`);
+    console.error(`ids: ${v.ids.join(', ')}`);
+  }
+  if (!audit.ok) {
+    console.error(`audit verification FAILED at seq ${audit.seq}: ${audit.message}`);
+    console.error(`ids: ${audit.id}`);
+  }
   return 1;
+}
+
+async function runGrantOperator(rt: Runtime, args: readonly string[]): Promise<number> {
+  const [login, role] = args;
+  if (login === undefined || (role !== 'compliance' && role !== 'admin' && role !== 'none')) {
+    process.stderr.write('usage: hebao grant-operator <phone or email> <compliance|admin|none>\n');
+    return 2;
+  }
+  const userId = await grantOperator(
+    rt.pool,
+    login,
+    role === 'none' ? null : role,
+    new Date(rt.clock.nowMs()),
+  );
+  if (userId === undefined) {
+    console.error(`no user with the login ${login}`);
+    return 1;
+  }
+  console.log(
+    role === 'none' ? `${userId} is no longer an operator` : `${userId} is now a ${role} operator`,
+  );
+  return 0;
 }
 
 async function runServe(worker: boolean): Promise<number> {

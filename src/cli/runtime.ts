@@ -9,7 +9,15 @@ import type { KeyObject } from 'node:crypto';
 import { ConfigError, type Config } from '../config.js';
 import { createPool, migrate, sqlState, startEmbeddedPostgres, type Pool } from '../db/index.js';
 import { systemClock, type Clock } from '../lib/clock.js';
+import { KeyringError, parseKeyring, type Keyring } from '../lib/encryption.js';
 import { assertLimits } from '../limits.js';
+import {
+  createMessageDispatcher,
+  devInboxSender,
+  logSender,
+  type MessageDispatcher,
+} from '../events/index.js';
+import { createIdentityServices, type IdentityServices } from '../identity/index.js';
 import {
   createLedger,
   createSealer,
@@ -27,6 +35,8 @@ export interface Runtime {
   readonly clock: Clock;
   readonly ledger: Ledger;
   readonly sealer: Sealer;
+  readonly identity: IdentityServices;
+  readonly messages: MessageDispatcher;
   /** The key that signs seal blocks, from HEBAO_SEAL_SIGNING_KEY. */
   readonly sealSigningKey: KeyObject | undefined;
   /** Where the database is, for printing (the password is not shown). */
@@ -37,6 +47,7 @@ export interface Runtime {
 export async function openRuntime(config: Config): Promise<Runtime> {
   assertLimits();
   const signingKey = sealSigningKey(config);
+  const dataKeys = dataKeyring(config);
   const log = pino({ level: config.logLevel, base: { service: 'hebao' } });
   const database = await openDatabase(config, log);
   const pool = createPool(database.url, {
@@ -59,6 +70,17 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     throw error;
   }
   const clock = systemClock;
+  const sender =
+    config.env === 'development'
+      ? devInboxSender((m) =>
+          log.info({ to: m.recipient, channel: m.channel, body: m.body }, 'dev message'),
+        )
+      : logSender((m) =>
+          log.warn(
+            { to: m.recipient, channel: m.channel, message_id: m.id },
+            'no message provider configured; message not sent',
+          ),
+        );
   return {
     config,
     log,
@@ -66,6 +88,18 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     clock,
     ledger: createLedger({ pool, clock }),
     sealer: createSealer({ pool, clock, signingKey }),
+    identity: createIdentityServices(pool, clock, {
+      hmacKey: config.hmacKey,
+      dataKeys,
+      sessionIdleMs: config.sessionIdleMs,
+      sessionMaxMs: config.sessionMaxMs,
+      webauthn: { rpId: config.webauthnRpId, rpName: 'Hebao', origin: config.publicUrl },
+      stepUpExemptAmountMinor: config.stepUpExemptAmountMinor,
+      stepUpExemptDailyCount: config.stepUpExemptDailyCount,
+      timeZone: config.timeZone,
+      kycDocumentTypes: config.kycDocumentTypes,
+    }),
+    messages: createMessageDispatcher({ pool, clock, sender }),
     sealSigningKey: signingKey,
     databaseLabel: database.label,
     close: async () => {
@@ -84,6 +118,16 @@ function sealSigningKey(config: Config): KeyObject | undefined {
     throw new ConfigError(
       'HEBAO_SEAL_SIGNING_KEY is not an Ed25519 private key: use a PKCS#8 PEM or a base64 32-byte seed',
     );
+  }
+}
+
+/** Parsed before anything is opened, like the signing key; the message never quotes key bytes. */
+function dataKeyring(config: Config): Keyring {
+  try {
+    return parseKeyring(config.dataKeys);
+  } catch (error) {
+    if (error instanceof KeyringError) throw new ConfigError(`HEBAO_DATA_KEYS: ${error.message}`);
+    throw error;
   }
 }
 

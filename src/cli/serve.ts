@@ -1,6 +1,7 @@
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { buildApp } from '../http/index.js';
 import { migrationsApplied, loadMigrations } from '../db/index.js';
+import { readDevInbox } from '../events/index.js';
 import { limits } from '../limits.js';
 import { startWorkers, type Job, type Workers } from '../workers/index.js';
 import type { Runtime } from './runtime.js';
@@ -16,6 +17,11 @@ export function ledgerJobs(runtime: Runtime): Job[] {
       name: 'journal-seal',
       intervalMs: runtime.config.sealIntervalMs,
       run: () => runtime.sealer.sealOnce(),
+    },
+    {
+      name: 'outbox-messages',
+      intervalMs: limits.outboxIntervalMs,
+      run: () => runtime.messages.deliverDue(),
     },
   ];
 }
@@ -39,6 +45,17 @@ export async function serve(
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     metrics,
     bodyLimitBytes: limits.bodyBytesMax,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    identity: {
+      ...runtime.identity,
+      devInbox:
+        config.env === 'development'
+          ? async (to) => {
+              await runtime.messages.deliverDue();
+              return readDevInbox(pool, to);
+            }
+          : undefined,
+    },
     checkReady: async () => {
       try {
         return (await migrationsApplied(pool, migrations))

@@ -71,6 +71,7 @@ function deps(overrides: Partial<AppDeps> = {}): AppDeps {
     checkReady: async () => ({ ok: true }),
     metrics: new Registry(),
     bodyLimitBytes: BODY_LIMIT_BYTES,
+    rateLimitPerMinute: 10_000,
     routes: [testRoutes],
     ...overrides,
   };

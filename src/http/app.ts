@@ -2,10 +2,13 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Registry } from 'prom-client';
+import { installAuth } from './auth.js';
 import { answerError, installProblemHandlers } from './problem-handlers.js';
+import { installRateLimit } from './rate-limit.js';
 import { generateRequestId, installRequestIdHeader } from './request-id.js';
 import { installRequestMetrics } from './request-metrics.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
+import { identityRoutes, type IdentityRouteDeps } from './routes/identity/index.js';
 import { metricsRoute } from './routes/metrics.js';
 import { openApiRoute } from './routes/openapi.js';
 import { ajvOptions, installTextCoercion } from './type-provider.js';
@@ -17,6 +20,10 @@ export interface AppDeps {
   readonly checkReady: ReadinessCheck;
   readonly metrics: Registry;
   readonly bodyLimitBytes: number;
+  /** Requests a minute per signed-in user, or per IP address before sign-in. */
+  readonly rateLimitPerMinute: number;
+  /** Users and sessions; without it the app serves only the operational routes. */
+  readonly identity?: IdentityRouteDeps;
   readonly routes?: ReadonlyArray<FastifyPluginAsync>;
 }
 
@@ -46,9 +53,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   acceptJsonOnly(app);
   await registerDocs(app, deps);
   installProblemHandlers(app);
+  // Credentials first, so that the rate limit can count per user.
+  if (deps.identity !== undefined) installAuth(app, deps.identity.identity);
+  await installRateLimit(app, deps.rateLimitPerMinute);
   await app.register(healthRoutes(deps.checkReady));
   await app.register(metricsRoute(deps.metrics));
   await app.register(openApiRoute);
+  if (deps.identity !== undefined) await app.register(identityRoutes(deps.identity));
   for (const routes of deps.routes ?? []) await app.register(routes);
   await app.ready();
   return app;
