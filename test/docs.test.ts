@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { configVariables } from '../src/config.js';
 import { problemCodeCatalogue } from '../src/http/index.js';
+import { identityCodes } from '../src/identity/index.js';
 import { accountResultCodes, transferResultCodes } from '../src/ledger/index.js';
 import { moneyErrorCodes, type MoneyErrorCode } from '../src/money/index.js';
 
@@ -49,6 +50,10 @@ const families: readonly Family[] = [
   {
     heading: 'HTTP layer problems',
     codes: expectations(problemCodeCatalogue(), (s) => ({ status: s.status, retry: s.retryable })),
+  },
+  {
+    heading: 'Identity and security',
+    codes: expectations(identityCodes, (s) => ({ status: s.status, retry: s.retryable })),
   },
   {
     heading: 'Ledger transfer results',
