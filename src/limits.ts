@@ -74,6 +74,9 @@ export const limits = {
   stepUpConfirmationTtlMs: 5 * 60_000,
   stepUpTokenBytes: 32,
   stepUpTokenLengthMax: 128,
+  /** Expired identity rows (challenges, codes, old sessions) deleted per table per pass. */
+  identityPurgeBatchSizeMax: 1000,
+  identityPurgeIntervalMs: 60_000,
   /** Recovery codes issued with an authenticator app, and passkeys one user may register. */
   recoveryCodeCount: 10,
   passkeysPerUserMax: 20,

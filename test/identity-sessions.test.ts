@@ -159,6 +159,16 @@ describe('sessions and devices', () => {
     expect((await me(laptop)).statusCode).toBe(200);
   });
 
+  it('answers a session path with the wrong method with 405 and Allow', async () => {
+    const response = await h.inject({
+      method: 'GET',
+      url: '/v1/me/sessions/ses_01JD3Z8W6Q2X4T9V5N7M3K1H0G',
+    });
+    expect(response.statusCode).toBe(405);
+    expect(response.json().code).toBe('method_not_allowed');
+    expect(response.headers['allow']).toBe('DELETE');
+  });
+
   it("answers 404 for another user's session id and leaves it alone", async () => {
     const alice = await h.signIn(await h.createUser());
     const bob = await h.signIn(await h.createUser());
@@ -314,5 +324,27 @@ describe('passwords', () => {
       payload: { login: 'nobody@example.com' },
     });
     expect(response.statusCode).toBe(202);
+  });
+});
+
+describe('clean-up', () => {
+  it('deletes codes and challenges a day after they expire, sessions a month after', async () => {
+    const login = await h.createUser();
+    const user = await h.signIn(login);
+    const count = async (table: string) =>
+      (
+        await h.db.pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM ${table} WHERE user_id = $1`,
+          [user.userId],
+        )
+      ).rows[0]!.n;
+    expect(await count('one_time_codes')).toBe(1);
+    h.clock.advanceMs(2 * 24 * 3_600_000);
+    await h.services.purgeExpired();
+    expect(await count('one_time_codes')).toBe(0);
+    expect(await count('sessions')).toBe(1);
+    h.clock.advanceMs(40 * 24 * 3_600_000);
+    await h.services.purgeExpired();
+    expect(await count('sessions')).toBe(0);
   });
 });

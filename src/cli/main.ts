@@ -9,7 +9,7 @@ import { grantOperator } from '../identity/index.js';
 import { publicKeyPem, verifyLedger } from '../ledger/index.js';
 import { startWorkers } from '../workers/index.js';
 import { openRuntime, type Runtime } from './runtime.js';
-import { ledgerJobs, serve } from './serve.js';
+import { backgroundJobs, serve } from './serve.js';
 
 const USAGE = `usage: hebao <command>
 
@@ -141,7 +141,7 @@ async function runServe(worker: boolean): Promise<number> {
 
 async function runWorker(): Promise<number> {
   const rt = await openRuntime(loadConfig());
-  const workers = startWorkers(ledgerJobs(rt), rt.log);
+  const workers = startWorkers(backgroundJobs(rt), rt.log);
   rt.log.info('workers running');
   await untilSignal();
   await workers.stop();

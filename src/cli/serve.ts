@@ -6,7 +6,7 @@ import { limits } from '../limits.js';
 import { startWorkers, type Job, type Workers } from '../workers/index.js';
 import type { Runtime } from './runtime.js';
 
-export function ledgerJobs(runtime: Runtime): Job[] {
+export function backgroundJobs(runtime: Runtime): Job[] {
   return [
     {
       name: 'hold-expiry',
@@ -22,6 +22,11 @@ export function ledgerJobs(runtime: Runtime): Job[] {
       name: 'outbox-messages',
       intervalMs: limits.outboxIntervalMs,
       run: () => runtime.messages.deliverDue(),
+    },
+    {
+      name: 'identity-cleanup',
+      intervalMs: limits.identityPurgeIntervalMs,
+      run: () => runtime.identity.purgeExpired(),
     },
   ];
 }
@@ -68,7 +73,7 @@ export async function serve(
   });
   await app.listen({ host: config.host, port: config.port });
   const workers: Workers | undefined = options.worker
-    ? startWorkers(ledgerJobs(runtime), runtime.log)
+    ? startWorkers(backgroundJobs(runtime), runtime.log)
     : undefined;
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -79,6 +84,9 @@ export async function serve(
       OpenAPI: `${base}/openapi.json`,
       Health: `${base}/healthz`,
       Metrics: `${base}/metrics`,
+      ...(config.env === 'development'
+        ? { 'Dev inbox': `${base}/v1/dev/inbox?to=<phone or email>` }
+        : {}),
     },
     close: async () => {
       await app.close();

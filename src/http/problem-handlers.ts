@@ -11,8 +11,38 @@ import { REQUEST_ID_HEADER } from './request-id.js';
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 export function installProblemHandlers(app: FastifyInstance): void {
+  const routes = routeTable(app);
   app.setErrorHandler((error: unknown, request, reply) => answerError(error, request, reply));
-  app.setNotFoundHandler((request, reply) => answerNotFound(app, request, reply));
+  app.setNotFoundHandler((request, reply) => answerNotFound(routes, request, reply));
+}
+
+/**
+ * The methods of every route, by path pattern, collected as routes are added. Fastify can look up
+ * a route only by its pattern (`/v1/me/sessions/:id`), not by a concrete path, so the patterns
+ * are kept here as expressions that a concrete path can be matched against.
+ */
+type RouteTable = Array<{ readonly pattern: RegExp; readonly methods: Set<string> }>;
+
+function routeTable(app: FastifyInstance): RouteTable {
+  const table: RouteTable = [];
+  app.addHook('onRoute', (route) => {
+    const source = route.url
+      .split('/')
+      .map((segment) =>
+        segment === '*'
+          ? '.*'
+          : segment.startsWith(':')
+            ? '[^/]+'
+            : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+      )
+      .join('/');
+    const pattern = new RegExp(`^${source}$`);
+    const entry = table.find((e) => e.pattern.source === pattern.source);
+    const methods = ([] as string[]).concat(route.method);
+    if (entry === undefined) table.push({ pattern, methods: new Set(methods) });
+    else for (const method of methods) entry.methods.add(method);
+  });
+  return table;
 }
 
 /** For Fastify's `frameworkErrors` option, which fires before routing and the error handler. */
@@ -47,12 +77,13 @@ export function sendProblem(
  * used the wrong verb is not told the resource is missing.
  */
 function answerNotFound(
-  app: FastifyInstance,
+  routes: RouteTable,
   request: FastifyRequest,
   reply: FastifyReply,
 ): FastifyReply {
   const path = request.url.split('?', 1)[0] ?? request.url;
-  const allowed = METHODS.filter((method) => app.findRoute({ method, url: path }) !== null);
+  const known = new Set(routes.filter((r) => r.pattern.test(path)).flatMap((r) => [...r.methods]));
+  const allowed = METHODS.filter((method) => known.has(method));
   if (allowed.length === 0) {
     return sendProblem(request, reply, new ProblemError('route_not_found'));
   }

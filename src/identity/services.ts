@@ -4,6 +4,7 @@ import { canonicalJson } from '../lib/canonical-json.js';
 import { failure } from '../lib/code-spec.js';
 import type { Clock } from '../lib/clock.js';
 import type { Keyring } from '../lib/encryption.js';
+import { purgeExpired } from './cleanup.js';
 import { createKycService, operatorRoleOf, type KycService, type OperatorRole } from './kyc.js';
 import { createPaymentLimits, type PaymentLimits } from './payment-limits.js';
 import { createPaymentPins, type PaymentPins } from './payment-pin.js';
@@ -40,6 +41,8 @@ export interface IdentityServices {
   readonly kyc: KycService;
   readonly paymentLimits: PaymentLimits;
   operatorRole(userId: string): Promise<OperatorRole | null>;
+  /** Deletes expired challenges, codes and old sessions; for a worker. */
+  purgeExpired(): Promise<number>;
   /** Step-up with a passkey: options bound to one payment, then the confirmation. */
   passkeyConfirmationOptions(
     userId: string,
@@ -99,6 +102,7 @@ export function createIdentityServices(
     }),
     paymentLimits: createPaymentLimits({ pool, clock, timeZone }),
     operatorRole: (userId) => operatorRoleOf(pool, userId),
+    purgeExpired: () => purgeExpired(pool, clock.nowMs()),
     passkeyConfirmationOptions: (userId, binding) =>
       identity.passkeyStepUpOptions(userId, bindingText(binding)),
     // The challenge is used up by the check, so the transaction commits on failure too.
