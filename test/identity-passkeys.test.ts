@@ -188,6 +188,8 @@ describe('registering passkeys', () => {
     // The same authenticator refuses; another one adds a second passkey.
     expect(() => authenticator.createCredential(options, WEBAUTHN_ORIGIN)).toThrow();
     const other = createSoftAuthenticator();
+    // Passkeys are listed oldest first; two made in the same millisecond have no order.
+    h.clock.advanceMs(1);
     const added = await h.inject({
       method: 'POST',
       url: '/v1/me/passkeys',

@@ -6,6 +6,18 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/**
+ * Importing the package registers `async-exit-hook`, which also listens to `beforeExit` and there
+ * calls `process.exit(0)`: a process that ends by running out of work after setting
+ * `process.exitCode` (a test runner with a failed test) would exit 0 and hide the failure. That
+ * one listener is removed; every owner of an embedded server stops it explicitly, and the hook's
+ * signal and exit listeners stay in place as a safety net. The listener is recognised by its
+ * source, which is pinned with the package version.
+ */
+for (const listener of process.listeners('beforeExit')) {
+  if (listener.toString().includes('eventFilters')) process.removeListener('beforeExit', listener);
+}
+
 export interface EmbeddedDatabase {
   /** Connection string of the `postgres` maintenance database. */
   readonly adminUrl: string;
