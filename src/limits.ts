@@ -74,6 +74,10 @@ export const limits = {
   stepUpConfirmationTtlMs: 5 * 60_000,
   stepUpTokenBytes: 32,
   stepUpTokenLengthMax: 128,
+  /** Idempotency-Key records: kept (and replayed) at least this long; a claim's lock. */
+  idempotencyRetentionMs: 24 * 3_600_000,
+  idempotencyLockMs: 60_000,
+  idempotencyPurgeBatchSizeMax: 1000,
   /** Expired identity rows (challenges, codes, old sessions) deleted per table per pass. */
   identityPurgeBatchSizeMax: 1000,
   identityPurgeIntervalMs: 60_000,

@@ -21,7 +21,7 @@ const allowed: Record<string, readonly string[]> = {
   audit: ['db', 'lib', 'limits'],
   events: ['db', 'lib', 'limits'],
   identity: ['audit', 'events', 'money', 'db', 'lib', 'limits'],
-  http: ['identity', 'events', 'money', 'lib', 'limits'],
+  http: ['identity', 'events', 'money', 'db', 'lib', 'limits'],
   workers: ['lib', 'limits'],
   cli: [
     'config',

@@ -3,12 +3,17 @@
  * service and the message outbox with the development sender, and a clock the test moves.
  * Helpers register, verify and sign in users through the HTTP API itself.
  */
-import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyPluginAsync,
+  InjectOptions,
+  LightMyRequestResponse,
+} from 'fastify';
 import { Registry } from 'prom-client';
 import { expect } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createMessageDispatcher, devInboxSender, readDevInbox } from '../src/events/index.js';
-import { buildApp } from '../src/http/index.js';
+import { buildApp, createIdempotencyStore } from '../src/http/index.js';
 import {
   createIdentityServices,
   type IdentityService,
@@ -69,6 +74,8 @@ export async function createIdentityHarness(
   options: {
     readonly env?: 'development' | 'production';
     readonly rateLimitPerMinute?: number;
+    /** More routes, for tests of plugins that routes opt into (idempotency). */
+    readonly routes?: ReadonlyArray<FastifyPluginAsync>;
   } = {},
 ): Promise<IdentityHarness> {
   const db = await createTestDatabase();
@@ -99,6 +106,8 @@ export async function createIdentityHarness(
     metrics: new Registry(),
     bodyLimitBytes: 64 * 1024,
     rateLimitPerMinute: options.rateLimitPerMinute ?? 1_000_000,
+    idempotency: createIdempotencyStore(db.pool, clock),
+    routes: options.routes ?? [],
     identity: {
       ...services,
       devInbox: (options.env ?? 'development') === 'development' ? readInbox : undefined,

@@ -17,6 +17,7 @@ import {
   logSender,
   type MessageDispatcher,
 } from '../events/index.js';
+import { createIdempotencyStore, type IdempotencyStore } from '../http/index.js';
 import { createIdentityServices, type IdentityServices } from '../identity/index.js';
 import {
   createLedger,
@@ -37,6 +38,7 @@ export interface Runtime {
   readonly sealer: Sealer;
   readonly identity: IdentityServices;
   readonly messages: MessageDispatcher;
+  readonly idempotency: IdempotencyStore;
   /** The key that signs seal blocks, from HEBAO_SEAL_SIGNING_KEY. */
   readonly sealSigningKey: KeyObject | undefined;
   /** Where the database is, for printing (the password is not shown). */
@@ -100,6 +102,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
       kycDocumentTypes: config.kycDocumentTypes,
     }),
     messages: createMessageDispatcher({ pool, clock, sender }),
+    idempotency: createIdempotencyStore(pool, clock),
     sealSigningKey: signingKey,
     databaseLabel: database.label,
     close: async () => {

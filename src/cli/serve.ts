@@ -26,7 +26,8 @@ export function backgroundJobs(runtime: Runtime): Job[] {
     {
       name: 'identity-cleanup',
       intervalMs: limits.identityPurgeIntervalMs,
-      run: () => runtime.identity.purgeExpired(),
+      run: async () =>
+        (await runtime.identity.purgeExpired()) + (await runtime.idempotency.purge()),
     },
   ];
 }
@@ -51,6 +52,7 @@ export async function serve(
     metrics,
     bodyLimitBytes: limits.bodyBytesMax,
     rateLimitPerMinute: config.rateLimitPerMinute,
+    idempotency: runtime.idempotency,
     identity: {
       ...runtime.identity,
       devInbox:

@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Registry } from 'prom-client';
 import { installAuth } from './auth.js';
+import { installIdempotency, type IdempotencyStore } from './idempotency.js';
 import { answerError, installProblemHandlers } from './problem-handlers.js';
 import { installRateLimit } from './rate-limit.js';
 import { generateRequestId, installRequestIdHeader } from './request-id.js';
@@ -24,6 +25,8 @@ export interface AppDeps {
   readonly rateLimitPerMinute: number;
   /** Users and sessions; without it the app serves only the operational routes. */
   readonly identity?: IdentityRouteDeps;
+  /** Where Idempotency-Key records live; needed by routes declared with `config.idempotency`. */
+  readonly idempotency?: IdempotencyStore;
   readonly routes?: ReadonlyArray<FastifyPluginAsync>;
 }
 
@@ -56,6 +59,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Credentials first, so that the rate limit can count per user.
   if (deps.identity !== undefined) installAuth(app, deps.identity.identity);
   await installRateLimit(app, deps.rateLimitPerMinute);
+  if (deps.idempotency !== undefined) installIdempotency(app, deps.idempotency);
   await app.register(healthRoutes(deps.checkReady));
   await app.register(metricsRoute(deps.metrics));
   await app.register(openApiRoute);

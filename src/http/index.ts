@@ -11,3 +11,5 @@ export {
   type ProblemSpec,
 } from './problem.js';
 export type { TypeBoxTypeProvider } from './type-provider.js';
+export { createIdempotencyStore, IDEMPOTENCY_HEADER } from './idempotency.js';
+export type { IdempotencyMode, IdempotencyStore } from './idempotency.js';

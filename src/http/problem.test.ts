@@ -20,8 +20,9 @@ describe('problemCodeCatalogue', () => {
       expect(spec.status).toBeGreaterThanOrEqual(400);
       expect(spec.status).toBeLessThan(600);
       // Sending a rejected request again unchanged cannot succeed, unless it was only too early
-      // (429); a fault of ours may pass.
-      expect(spec.retryable).toBe(spec.status >= 500 || spec.status === 429);
+      // (429, or the same key still running); a fault of ours may pass.
+      const tooEarly = spec.status === 429 || code === 'idempotency_key_in_progress';
+      expect(spec.retryable).toBe(spec.status >= 500 || tooEarly);
       expect(spec.title.en).not.toBe('');
       expect(spec.title['zh-CN']).not.toBe('');
     }

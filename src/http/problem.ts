@@ -23,6 +23,9 @@ export type HttpProblemCode =
   | 'body_too_large'
   | 'unsupported_media_type'
   | 'rate_limited'
+  | 'idempotency_key_required'
+  | 'idempotency_key_reused'
+  | 'idempotency_key_in_progress'
   | 'internal_error'
   | 'service_unavailable';
 
@@ -62,6 +65,27 @@ export const httpProblemCodes = {
     status: 415,
     retryable: false,
     title: { en: 'Unsupported media type', 'zh-CN': '不支持的媒体类型' },
+  },
+  idempotency_key_required: {
+    status: 400,
+    retryable: false,
+    title: { en: 'Idempotency-Key header required', 'zh-CN': '缺少 Idempotency-Key 请求头' },
+  },
+  idempotency_key_reused: {
+    status: 422,
+    retryable: false,
+    title: {
+      en: 'Idempotency-Key already used for another request',
+      'zh-CN': '该 Idempotency-Key 已用于其他请求',
+    },
+  },
+  idempotency_key_in_progress: {
+    status: 409,
+    retryable: true,
+    title: {
+      en: 'A request with this Idempotency-Key is still running',
+      'zh-CN': '使用该 Idempotency-Key 的请求仍在处理中',
+    },
   },
   rate_limited: {
     status: 429,

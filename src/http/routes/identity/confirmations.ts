@@ -50,7 +50,7 @@ export function confirmationRoutes(app: FastifyInstance, deps: IdentityRouteDeps
   typed(app).post(
     '/v1/me/confirmations',
     {
-      config: { auth: 'user' },
+      config: { auth: 'user', idempotency: 'optional' },
       schema: {
         tags: ['me'],
         summary: 'Confirm one payment with the payment PIN',
@@ -132,7 +132,7 @@ function passkeyConfirmationRoutes(app: FastifyInstance, deps: IdentityRouteDeps
   typed(app).post(
     '/v1/me/confirmations/passkey',
     {
-      config: { auth: 'user' },
+      config: { auth: 'user', idempotency: 'optional' },
       schema: {
         tags: ['me'],
         summary: 'Confirm one payment with a passkey',
