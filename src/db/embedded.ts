@@ -7,16 +7,22 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
- * Importing the package registers `async-exit-hook`, which also listens to `beforeExit` and there
- * calls `process.exit(0)`: a process that ends by running out of work after setting
- * `process.exitCode` (a test runner with a failed test) would exit 0 and hide the failure. That
- * one listener is removed; every owner of an embedded server stops it explicitly, and the hook's
- * signal and exit listeners stay in place as a safety net. The listener is recognised by its
- * source, which is pinned with the package version.
+ * Importing the package registers `async-exit-hook`, which listens to `beforeExit` and there
+ * calls `process.exit(0)` once its hooks are done: a process that ends by running out of work
+ * after setting `process.exitCode` (a test runner with a failed test) would exit 0 and hide the
+ * failure. A listener put before it keeps a non-zero exit code: it leaves at once with that code,
+ * after taking the hook's `exit` listener away (that listener would call the package's shutdown
+ * without its callback). Every owner of an embedded server stops it explicitly before exiting.
+ * The hook's listeners are recognised by their source, which is pinned with the package version.
  */
-for (const listener of process.listeners('beforeExit')) {
-  if (listener.toString().includes('eventFilters')) process.removeListener('beforeExit', listener);
-}
+process.prependListener('beforeExit', () => {
+  const code = process.exitCode;
+  if (code === undefined || code === 0 || code === '0') return;
+  for (const listener of process.listeners('exit')) {
+    if (listener.toString().includes('eventFilters')) process.removeListener('exit', listener);
+  }
+  process.exit(code);
+});
 
 export interface EmbeddedDatabase {
   /** Connection string of the `postgres` maintenance database. */
