@@ -33,6 +33,8 @@ export interface Config {
   readonly timeZone: string;
   /** Identity documents accepted for real-name verification. */
   readonly kycDocumentTypes: readonly KycDocumentType[];
+  /** Currencies users may hold, CNY first. */
+  readonly currencies: readonly string[];
 }
 
 export const kycDocumentTypes = ['prc_id', 'hk_macao_permit', 'taiwan_permit', 'passport'] as const;
@@ -148,6 +150,12 @@ export const configVariables: readonly ConfigVariable[] = [
     description: 'The IANA time zone whose days and years the payment limits count in.',
   },
   {
+    name: 'HEBAO_CURRENCIES',
+    default: 'CNY,USD,HKD',
+    description:
+      'Currencies users may hold, comma-separated ISO 4217 codes; CNY is always enabled.',
+  },
+  {
     name: 'HEBAO_KYC_DOCUMENT_TYPES',
     default: 'prc_id',
     description:
@@ -206,7 +214,21 @@ function identityConfig(env: Env): IdentityConfig {
     stepUpExemptDailyCount: integer(env, 'HEBAO_STEP_UP_EXEMPT_DAILY_COUNT', 0, 1000),
     timeZone: timeZone(env),
     kycDocumentTypes: documentTypes(env),
+    currencies: currencyList(env),
   };
+}
+
+function currencyList(env: Env): string[] {
+  const given = text(env, 'HEBAO_CURRENCIES')
+    .split(',')
+    .map((c) => c.trim());
+  const bad = given.find((c) => !/^[A-Z]{3}$/.test(c));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      `HEBAO_CURRENCIES has ${JSON.stringify(bad)}: use ISO 4217 codes such as CNY,USD,HKD`,
+    );
+  }
+  return [...new Set(['CNY', ...given])];
 }
 
 function publicUrlOf(env: Env): string {

@@ -78,6 +78,12 @@ export const limits = {
   idempotencyRetentionMs: 24 * 3_600_000,
   idempotencyLockMs: 60_000,
   idempotencyPurgeBatchSizeMax: 1000,
+  /** Wallet jobs: transfers handled per pass, and when a half-done one is settled by the job. */
+  walletJobBatchSizeMax: 500,
+  walletUnsettledAfterMs: 10 * 60_000,
+  walletJobIntervalMs: 1000,
+  /** A P2P transfer's note. */
+  transferNoteLengthMax: 140,
   /** Expired identity rows (challenges, codes, old sessions) deleted per table per pass. */
   identityPurgeBatchSizeMax: 1000,
   identityPurgeIntervalMs: 60_000,

@@ -29,6 +29,7 @@ describe('configuration', () => {
       stepUpExemptDailyCount: 5,
       timeZone: 'Asia/Shanghai',
       kycDocumentTypes: ['prc_id'],
+      currencies: ['CNY', 'USD', 'HKD'],
     });
   });
 

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { configVariables } from '../src/config.js';
 import { problemCodeCatalogue } from '../src/http/index.js';
 import { identityCodes } from '../src/identity/index.js';
+import { walletCodes } from '../src/wallet/index.js';
 import { accountResultCodes, transferResultCodes } from '../src/ledger/index.js';
 import { moneyErrorCodes, type MoneyErrorCode } from '../src/money/index.js';
 
@@ -54,6 +55,10 @@ const families: readonly Family[] = [
   {
     heading: 'Identity and security',
     codes: expectations(identityCodes, (s) => ({ status: s.status, retry: s.retryable })),
+  },
+  {
+    heading: 'Wallet',
+    codes: expectations(walletCodes, (s) => ({ status: s.status, retry: s.retryable })),
   },
   {
     heading: 'Ledger transfer results',

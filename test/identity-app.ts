@@ -19,7 +19,16 @@ import {
   type IdentityService,
   type IdentityServices,
 } from '../src/identity/index.js';
+import { createLedger, type Ledger } from '../src/ledger/index.js';
 import { manualClock } from '../src/lib/clock.js';
+import { newId } from '../src/lib/ids.js';
+import { defaultRiskPolicy, type RiskPolicy } from '../src/risk/index.js';
+import {
+  createWalletService,
+  ensureSystemAccount,
+  ensureWalletAccount,
+  type WalletService,
+} from '../src/wallet/index.js';
 import { parseKeyring } from '../src/lib/encryption.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
@@ -37,6 +46,10 @@ export interface IdentityHarness {
   readonly clock: ReturnType<typeof manualClock>;
   readonly identity: IdentityService;
   readonly services: IdentityServices;
+  readonly ledger: Ledger;
+  readonly wallet: WalletService;
+  /** Puts money in a user's wallet from the bank clearing account, as a settled top-up would. */
+  fund(userId: string, amountMinor: bigint, currency?: string): Promise<void>;
   readonly hmacKey: Buffer;
   inject(options: InjectOptions): Promise<LightMyRequestResponse>;
   /** Messages delivered to a contact, newest first. */
@@ -74,6 +87,9 @@ export async function createIdentityHarness(
   options: {
     readonly env?: 'development' | 'production';
     readonly rateLimitPerMinute?: number;
+    readonly risk?: RiskPolicy;
+    /** How many low-value payments a day skip step-up (default: the configuration's). */
+    readonly exemptDailyCount?: number;
     /** More routes, for tests of plugins that routes opt into (idempotency). */
     readonly routes?: ReadonlyArray<FastifyPluginAsync>;
   } = {},
@@ -89,11 +105,20 @@ export async function createIdentityHarness(
     sessionMaxMs: SESSION_MAX_MS,
     webauthn: { rpId: WEBAUTHN_RP_ID, rpName: 'Hebao', origin: WEBAUTHN_ORIGIN },
     stepUpExemptAmountMinor: config.stepUpExemptAmountMinor,
-    stepUpExemptDailyCount: config.stepUpExemptDailyCount,
+    stepUpExemptDailyCount: options.exemptDailyCount ?? config.stepUpExemptDailyCount,
     timeZone: config.timeZone,
     kycDocumentTypes: config.kycDocumentTypes,
   });
   const identity = services.identity;
+  const ledger = createLedger({ pool: db.pool, clock });
+  const wallet = createWalletService({
+    pool: db.pool,
+    clock,
+    ledger,
+    identity: services,
+    risk: options.risk ?? defaultRiskPolicy,
+    currencies: ['CNY', 'USD', 'HKD'],
+  });
   const messages = createMessageDispatcher({ pool: db.pool, clock, sender: devInboxSender() });
   const readInbox = async (to: string) => {
     await messages.deliverDue();
@@ -107,6 +132,7 @@ export async function createIdentityHarness(
     bodyLimitBytes: 64 * 1024,
     rateLimitPerMinute: options.rateLimitPerMinute ?? 1_000_000,
     idempotency: createIdempotencyStore(db.pool, clock),
+    wallet: { wallet, identity: services },
     routes: options.routes ?? [],
     identity: {
       ...services,
@@ -126,6 +152,29 @@ export async function createIdentityHarness(
     clock,
     identity,
     services,
+    ledger,
+    wallet,
+    async fund(userId, amountMinor, currency = 'CNY') {
+      const user = await identity.getUser(userId);
+      if (user === undefined) throw new Error(`no user ${userId}`);
+      const [result] = await ledger.submit([
+        {
+          id: newId('trf', clock.nowMs()),
+          debitAccountId: await ensureSystemAccount(ledger, 'bank_clearing', currency),
+          creditAccountId: await ensureWalletAccount(
+            db.pool,
+            ledger,
+            user,
+            currency,
+            new Date(clock.nowMs()),
+          ),
+          amountMinor,
+          currency,
+          code: 'test_funding',
+        },
+      ]);
+      expect(result?.code).toBe('ok');
+    },
     hmacKey,
     inject,
     inbox: readInbox,

@@ -17,6 +17,9 @@ import {
   logSender,
   type MessageDispatcher,
 } from '../events/index.js';
+import { isCurrencyCode } from '../money/index.js';
+import { defaultRiskPolicy } from '../risk/index.js';
+import { createWalletService, type WalletService } from '../wallet/index.js';
 import { createIdempotencyStore, type IdempotencyStore } from '../http/index.js';
 import { createIdentityServices, type IdentityServices } from '../identity/index.js';
 import {
@@ -39,6 +42,7 @@ export interface Runtime {
   readonly identity: IdentityServices;
   readonly messages: MessageDispatcher;
   readonly idempotency: IdempotencyStore;
+  readonly wallet: WalletService;
   /** The key that signs seal blocks, from HEBAO_SEAL_SIGNING_KEY. */
   readonly sealSigningKey: KeyObject | undefined;
   /** Where the database is, for printing (the password is not shown). */
@@ -49,6 +53,7 @@ export interface Runtime {
 export async function openRuntime(config: Config): Promise<Runtime> {
   assertLimits();
   const signingKey = sealSigningKey(config);
+  const currencies = enabledCurrencies(config);
   const dataKeys = dataKeyring(config);
   const log = pino({ level: config.logLevel, base: { service: 'hebao' } });
   const database = await openDatabase(config, log);
@@ -72,6 +77,18 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     throw error;
   }
   const clock = systemClock;
+  const ledger = createLedger({ pool, clock });
+  const identity = createIdentityServices(pool, clock, {
+    hmacKey: config.hmacKey,
+    dataKeys,
+    sessionIdleMs: config.sessionIdleMs,
+    sessionMaxMs: config.sessionMaxMs,
+    webauthn: { rpId: config.webauthnRpId, rpName: 'Hebao', origin: config.publicUrl },
+    stepUpExemptAmountMinor: config.stepUpExemptAmountMinor,
+    stepUpExemptDailyCount: config.stepUpExemptDailyCount,
+    timeZone: config.timeZone,
+    kycDocumentTypes: config.kycDocumentTypes,
+  });
   const sender =
     config.env === 'development'
       ? devInboxSender((m) =>
@@ -88,18 +105,16 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     log,
     pool,
     clock,
-    ledger: createLedger({ pool, clock }),
+    ledger,
     sealer: createSealer({ pool, clock, signingKey }),
-    identity: createIdentityServices(pool, clock, {
-      hmacKey: config.hmacKey,
-      dataKeys,
-      sessionIdleMs: config.sessionIdleMs,
-      sessionMaxMs: config.sessionMaxMs,
-      webauthn: { rpId: config.webauthnRpId, rpName: 'Hebao', origin: config.publicUrl },
-      stepUpExemptAmountMinor: config.stepUpExemptAmountMinor,
-      stepUpExemptDailyCount: config.stepUpExemptDailyCount,
-      timeZone: config.timeZone,
-      kycDocumentTypes: config.kycDocumentTypes,
+    identity,
+    wallet: createWalletService({
+      pool,
+      clock,
+      ledger,
+      identity,
+      risk: defaultRiskPolicy,
+      currencies,
     }),
     messages: createMessageDispatcher({ pool, clock, sender }),
     idempotency: createIdempotencyStore(pool, clock),
@@ -110,6 +125,15 @@ export async function openRuntime(config: Config): Promise<Runtime> {
       await database.stop();
     },
   };
+}
+
+/** Every enabled currency must be one the money table knows. */
+function enabledCurrencies(config: Config): string[] {
+  const unknown = config.currencies.find((c) => !isCurrencyCode(c));
+  if (unknown !== undefined) {
+    throw new ConfigError(`HEBAO_CURRENCIES has ${unknown}, which is not a supported currency`);
+  }
+  return [...config.currencies];
 }
 
 /** Parsed before anything is opened, so a bad key stops the process like any bad setting. */

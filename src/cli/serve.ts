@@ -24,6 +24,12 @@ export function backgroundJobs(runtime: Runtime): Job[] {
       run: () => runtime.messages.deliverDue(),
     },
     {
+      name: 'wallet-transfers',
+      intervalMs: limits.walletJobIntervalMs,
+      run: async () =>
+        (await runtime.wallet.releaseDue()) + (await runtime.wallet.recoverUnsettled()),
+    },
+    {
       name: 'identity-cleanup',
       intervalMs: limits.identityPurgeIntervalMs,
       run: async () =>
@@ -53,6 +59,7 @@ export async function serve(
     bodyLimitBytes: limits.bodyBytesMax,
     rateLimitPerMinute: config.rateLimitPerMinute,
     idempotency: runtime.idempotency,
+    wallet: { wallet: runtime.wallet, identity: runtime.identity },
     identity: {
       ...runtime.identity,
       devInbox:

@@ -10,6 +10,7 @@ import { generateRequestId, installRequestIdHeader } from './request-id.js';
 import { installRequestMetrics } from './request-metrics.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { identityRoutes, type IdentityRouteDeps } from './routes/identity/index.js';
+import { walletRoutes, type WalletRouteDeps } from './routes/wallet/index.js';
 import { metricsRoute } from './routes/metrics.js';
 import { openApiRoute } from './routes/openapi.js';
 import { ajvOptions, installTextCoercion } from './type-provider.js';
@@ -25,6 +26,8 @@ export interface AppDeps {
   readonly rateLimitPerMinute: number;
   /** Users and sessions; without it the app serves only the operational routes. */
   readonly identity?: IdentityRouteDeps;
+  /** Balances, transfers and history; needs `identity` and `idempotency`. */
+  readonly wallet?: WalletRouteDeps;
   /** Where Idempotency-Key records live; needed by routes declared with `config.idempotency`. */
   readonly idempotency?: IdempotencyStore;
   readonly routes?: ReadonlyArray<FastifyPluginAsync>;
@@ -64,6 +67,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(metricsRoute(deps.metrics));
   await app.register(openApiRoute);
   if (deps.identity !== undefined) await app.register(identityRoutes(deps.identity));
+  if (deps.wallet !== undefined) await app.register(walletRoutes(deps.wallet));
   for (const routes of deps.routes ?? []) await app.register(routes);
   await app.ready();
   return app;

@@ -125,6 +125,8 @@ export interface IdentityService extends MfaService, PasskeyService {
   ): Promise<{ readonly data: StoredAuditEntry[]; readonly hasMore: boolean }>;
   /** A user whose contact is not verified may not move money: wallet services ask this first. */
   requireVerified(userId: string): Promise<Result<{ user: User }>>;
+  /** The user a phone number, email address or user id names, for finding a payee. */
+  findUser(query: string): Promise<User | undefined>;
   /** Opens a session for a user whose sign-in another step (a second factor) completed. */
   openSession(
     tx: Executor,
@@ -593,6 +595,17 @@ export function createIdentityService(deps: IdentityDeps): IdentityService {
     },
     listDevices: (userId) => listDevices(pool, userId),
     securityEvents: (userId, page) => listAuditForUser(pool, userId, page),
+    findUser: async (query) => {
+      const trimmed = query.trim();
+      const contact = parseLogin(trimmed);
+      const user =
+        contact !== undefined
+          ? await selectUserByContact(pool, contact)
+          : /^usr_[0-9A-HJKMNP-TV-Z]{26}$/.test(trimmed)
+            ? await selectUser(pool, trimmed)
+            : undefined;
+      return user === undefined ? undefined : publicUser(user);
+    },
     requireVerified: async (userId) => {
       const user = await selectUser(pool, userId);
       if (user === undefined) return failure('unauthenticated');

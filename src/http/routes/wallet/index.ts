@@ -1,0 +1,18 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { recipientsRoute } from './recipients.js';
+import type { WalletRouteDeps } from './shared.js';
+import { transactionsRoute } from './transactions.js';
+import { transferRoutes } from './transfers.js';
+import { walletsRoute } from './wallets.js';
+
+export type { WalletRouteDeps } from './shared.js';
+
+/** Balances, P2P transfers and history: one plugin, one file per route area. */
+export function walletRoutes(deps: WalletRouteDeps): FastifyPluginAsync {
+  return async (app) => {
+    walletsRoute(app, deps);
+    recipientsRoute(app, deps);
+    transferRoutes(app, deps);
+    transactionsRoute(app, deps);
+  };
+}

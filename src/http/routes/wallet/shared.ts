@@ -1,0 +1,118 @@
+import { Type, type Static } from '@sinclair/typebox';
+import {
+  identityCodes,
+  type IdentityFailure,
+  type IdentityServices,
+} from '../../../identity/index.js';
+import { formatAmount, isCurrencyCode } from '../../../money/index.js';
+import {
+  walletCodes,
+  type WalletFailure,
+  type WalletService,
+  type WalletTransfer,
+} from '../../../wallet/index.js';
+import { ProblemError, problemResponse } from '../../problem.js';
+
+/** What the wallet routes share: their services, schemas and the mapping of outcomes. */
+export interface WalletRouteDeps {
+  readonly wallet: WalletService;
+  readonly identity: IdentityServices;
+}
+
+type AnyCode = keyof typeof walletCodes | keyof typeof identityCodes;
+
+function specOf(code: AnyCode) {
+  return code in walletCodes
+    ? walletCodes[code as keyof typeof walletCodes]
+    : identityCodes[code as keyof typeof identityCodes];
+}
+
+export function walletProblem(result: WalletFailure | IdentityFailure): ProblemError {
+  return new ProblemError(result.code, {
+    spec: specOf(result.code),
+    ...(result.param === undefined ? {} : { param: result.param }),
+    ...(result.detail === undefined ? {} : { detail: result.detail }),
+    ...(result.retryAfterSeconds === undefined
+      ? {}
+      : { retryAfterSeconds: result.retryAfterSeconds }),
+  });
+}
+
+export function errorResponses(...codes: AnyCode[]) {
+  const byStatus = new Map<number, string[]>([
+    [400, ['validation_failed']],
+    [429, ['rate_limited']],
+  ]);
+  for (const code of codes) {
+    const status = specOf(code).status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const responses: Record<number, ReturnType<typeof problemResponse>> = {};
+  for (const [status, list] of byStatus) responses[status] = problemResponse(list.join(', '));
+  return responses;
+}
+
+export const Timestamp = Type.String({ format: 'date-time' });
+
+export const MoneySchema = Type.Object(
+  {
+    amount: Type.String({ minLength: 1, maxLength: 32, examples: ['12.50'] }),
+    currency: Type.String({ minLength: 3, maxLength: 3, examples: ['CNY'] }),
+  },
+  { title: 'Money', additionalProperties: false },
+);
+
+export const TransferSchema = Type.Object(
+  {
+    id: Type.String({ pattern: '^trf_[0-9A-HJKMNP-TV-Z]{26}$' }),
+    direction: Type.Union([Type.Literal('outgoing'), Type.Literal('incoming')]),
+    payer_id: Type.String(),
+    payee_id: Type.String(),
+    amount: MoneySchema,
+    note: Type.Union([Type.String(), Type.Null()]),
+    arrival: Type.Union([
+      Type.Literal('instant'),
+      Type.Literal('delay_2h'),
+      Type.Literal('delay_24h'),
+    ]),
+    status: Type.Union([
+      Type.Literal('processing'),
+      Type.Literal('held'),
+      Type.Literal('releasing'),
+      Type.Literal('cancelling'),
+      Type.Literal('completed'),
+      Type.Literal('cancelled'),
+      Type.Literal('failed'),
+    ]),
+    failure_code: Type.Union([Type.String(), Type.Null()]),
+    hold_reason: Type.Union([Type.String(), Type.Null()]),
+    release_at: Type.Union([Timestamp, Type.Null()]),
+    created_at: Timestamp,
+    completed_at: Type.Union([Timestamp, Type.Null()]),
+  },
+  { title: 'Transfer', additionalProperties: false },
+);
+
+export function transferJson(t: WalletTransfer, viewerId: string): Static<typeof TransferSchema> {
+  return {
+    id: t.id,
+    direction: t.payerId === viewerId ? 'outgoing' : 'incoming',
+    payer_id: t.payerId,
+    payee_id: t.payeeId,
+    amount: moneyJson(t.amountMinor, t.currency),
+    note: t.note,
+    arrival: t.arrival,
+    status: t.status,
+    failure_code: t.failureCode,
+    hold_reason: t.holdReason,
+    release_at: t.releaseAt?.toISOString() ?? null,
+    created_at: t.createdAt.toISOString(),
+    completed_at: t.completedAt?.toISOString() ?? null,
+  };
+}
+
+/** Money from the ledger on the wire; the ledger holds only currencies of the table. */
+export function moneyJson(amountMinor: bigint, currency: string): Static<typeof MoneySchema> {
+  if (!isCurrencyCode(currency)) throw new Error(`unknown currency ${currency} in the ledger`);
+  return { amount: formatAmount(amountMinor, currency), currency };
+}

@@ -1,0 +1,69 @@
+import type { Executor } from '../db/index.js';
+import type { Ledger } from '../ledger/index.js';
+import { assert } from '../lib/assert.js';
+import { systemAccountId, walletAccountId } from './ids.js';
+
+/**
+ * Which ledger account holds what. A user's wallet never goes below zero
+ * (`debitsMustNotExceedCredits`); system accounts are the other side of money entering and
+ * leaving (bank clearing) or waiting (the transfer hold), and may go either way.
+ */
+export type SystemAccountCode = 'bank_clearing' | 'transfer_hold';
+
+export interface WalletAccountRef {
+  readonly accountId: string;
+  readonly currency: string;
+}
+
+export async function ensureWalletAccount(
+  db: Executor,
+  ledger: Ledger,
+  user: { readonly id: string; readonly createdAt: Date },
+  currency: string,
+  now: Date,
+): Promise<string> {
+  const accountId = walletAccountId(user.id, user.createdAt.getTime(), currency);
+  const [result] = await ledger.createAccounts([
+    {
+      id: accountId,
+      currency,
+      code: 'user_wallet',
+      owner: user.id,
+      flags: { debitsMustNotExceedCredits: true },
+    },
+  ]);
+  assert(
+    result?.code === 'ok' || result?.code === 'exists',
+    `wallet account ${accountId}: ${result?.code}`,
+  );
+  await db.query(
+    `INSERT INTO wallet_accounts (user_id, currency, account_id, created_at)
+     VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, currency) DO NOTHING`,
+    [user.id, currency, accountId, now],
+  );
+  return accountId;
+}
+
+export async function ensureSystemAccount(
+  ledger: Ledger,
+  code: SystemAccountCode,
+  currency: string,
+): Promise<string> {
+  const accountId = systemAccountId(code, currency);
+  const [result] = await ledger.createAccounts([
+    { id: accountId, currency, code, owner: 'system' },
+  ]);
+  assert(
+    result?.code === 'ok' || result?.code === 'exists',
+    `system account ${code} ${currency}: ${result?.code}`,
+  );
+  return accountId;
+}
+
+export async function walletAccounts(db: Executor, userId: string): Promise<WalletAccountRef[]> {
+  const { rows } = await db.query<{ account_id: string; currency: string }>(
+    'SELECT account_id, currency FROM wallet_accounts WHERE user_id = $1 ORDER BY currency',
+    [userId],
+  );
+  return rows.map((r) => ({ accountId: r.account_id, currency: r.currency }));
+}
