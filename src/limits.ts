@@ -84,6 +84,11 @@ export const limits = {
   walletJobIntervalMs: 1000,
   /** A P2P transfer's note. */
   transferNoteLengthMax: 140,
+  /** Server-Sent Event streams: open per user, events read per wake-up, heartbeat, overlap. */
+  eventStreamsPerUserMax: 5,
+  eventStreamBatchMax: 100,
+  eventStreamHeartbeatMs: 15_000,
+  eventStreamOverlapMs: 5_000,
   /** Expired identity rows (challenges, codes, old sessions) deleted per table per pass. */
   identityPurgeBatchSizeMax: 1000,
   identityPurgeIntervalMs: 60_000,

@@ -12,7 +12,12 @@ import type {
 import { Registry } from 'prom-client';
 import { expect } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { createMessageDispatcher, devInboxSender, readDevInbox } from '../src/events/index.js';
+import {
+  createEventHub,
+  createMessageDispatcher,
+  devInboxSender,
+  readDevInbox,
+} from '../src/events/index.js';
 import { buildApp, createIdempotencyStore } from '../src/http/index.js';
 import {
   createIdentityServices,
@@ -124,6 +129,7 @@ export async function createIdentityHarness(
     await messages.deliverDue();
     return readDevInbox(db.pool, to);
   };
+  const hub = await createEventHub(db.pool);
   const app = await buildApp({
     env: options.env ?? 'development',
     logger: false,
@@ -133,7 +139,13 @@ export async function createIdentityHarness(
     rateLimitPerMinute: options.rateLimitPerMinute ?? 1_000_000,
     idempotency: createIdempotencyStore(db.pool, clock),
     wallet: { wallet, identity: services },
-    routes: options.routes ?? [],
+    events: { db: db.pool, hub, clock },
+    routes: [
+      ...(options.routes ?? []),
+      async (instance) => {
+        instance.addHook('onClose', () => hub.close());
+      },
+    ],
     identity: {
       ...services,
       devInbox: (options.env ?? 'development') === 'development' ? readInbox : undefined,

@@ -1,7 +1,7 @@
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { buildApp } from '../http/index.js';
 import { migrationsApplied, loadMigrations } from '../db/index.js';
-import { readDevInbox } from '../events/index.js';
+import { createEventHub, readDevInbox } from '../events/index.js';
 import { limits } from '../limits.js';
 import { startWorkers, type Job, type Workers } from '../workers/index.js';
 import type { Runtime } from './runtime.js';
@@ -52,6 +52,7 @@ export async function serve(
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   const migrations = await loadMigrations();
+  const hub = await createEventHub(pool);
   const app = await buildApp({
     env: config.env,
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
@@ -60,6 +61,7 @@ export async function serve(
     rateLimitPerMinute: config.rateLimitPerMinute,
     idempotency: runtime.idempotency,
     wallet: { wallet: runtime.wallet, identity: runtime.identity },
+    events: { db: pool, hub, clock: runtime.clock },
     identity: {
       ...runtime.identity,
       devInbox:
@@ -99,6 +101,7 @@ export async function serve(
     },
     close: async () => {
       await app.close();
+      await hub.close();
       await workers?.stop();
       await runtime.ledger.drain();
     },

@@ -16,3 +16,5 @@ export type {
 } from './messages.js';
 export { renderMessage } from './templates.js';
 export type { MessageLocale, MessageTemplate, TemplateVars } from './templates.js';
+export { appendUserEvent, createEventHub, listUserEvents, userEventsSince } from './user-events.js';
+export type { EventHub, UserEvent, UserEventType } from './user-events.js';

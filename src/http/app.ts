@@ -11,6 +11,7 @@ import { installRequestMetrics } from './request-metrics.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { identityRoutes, type IdentityRouteDeps } from './routes/identity/index.js';
 import { walletRoutes, type WalletRouteDeps } from './routes/wallet/index.js';
+import { eventRoutes, type EventRouteDeps } from './routes/events.js';
 import { metricsRoute } from './routes/metrics.js';
 import { openApiRoute } from './routes/openapi.js';
 import { ajvOptions, installTextCoercion } from './type-provider.js';
@@ -28,6 +29,8 @@ export interface AppDeps {
   readonly identity?: IdentityRouteDeps;
   /** Balances, transfers and history; needs `identity` and `idempotency`. */
   readonly wallet?: WalletRouteDeps;
+  /** The user event list and stream. */
+  readonly events?: EventRouteDeps;
   /** Where Idempotency-Key records live; needed by routes declared with `config.idempotency`. */
   readonly idempotency?: IdempotencyStore;
   readonly routes?: ReadonlyArray<FastifyPluginAsync>;
@@ -68,6 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(openApiRoute);
   if (deps.identity !== undefined) await app.register(identityRoutes(deps.identity));
   if (deps.wallet !== undefined) await app.register(walletRoutes(deps.wallet));
+  if (deps.events !== undefined) await app.register(eventRoutes(deps.events));
   for (const routes of deps.routes ?? []) await app.register(routes);
   await app.ready();
   return app;

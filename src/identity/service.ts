@@ -1,7 +1,7 @@
 import { listAuditForUser, type StoredAuditEntry } from '../audit/index.js';
 import { audit } from './security-events.js';
 import { withTransaction, sqlState, SQLSTATE, type Executor, type Pool } from '../db/index.js';
-import { enqueueMessage, type MessageChannel, type MessageTemplate } from '../events/index.js';
+import { appendUserEvent, enqueueMessage, type MessageChannel, type MessageTemplate } from '../events/index.js';
 import { failure } from '../lib/code-spec.js';
 import type { Clock } from '../lib/clock.js';
 import type { Keyring } from '../lib/encryption.js';
@@ -419,6 +419,15 @@ export function createIdentityService(deps: IdentityDeps): IdentityService {
         input.user,
         'new_device',
         { device: started.deviceName, ip: ctx.ip, time: now.toISOString() },
+        now,
+      );
+      await appendUserEvent(
+        db,
+        {
+          userId: input.user.id,
+          type: 'security.alert',
+          data: { kind: 'new_device', device: started.deviceName, ip: ctx.ip },
+        },
         now,
       );
       await audit(db, input.user.id, 'login.new_device', ctx, now, {

@@ -10,7 +10,19 @@ const BODY_LENGTH = 26;
 const BODY_PATTERN = '[0-9A-HJKMNP-TV-Z]{26}';
 
 export type IdPrefix =
-  'acc' | 'trf' | 'blk' | 'req' | 'usr' | 'dev' | 'ses' | 'otc' | 'msg' | 'aud' | 'kyr' | 'pky';
+  | 'acc'
+  | 'trf'
+  | 'blk'
+  | 'req'
+  | 'usr'
+  | 'dev'
+  | 'ses'
+  | 'otc'
+  | 'msg'
+  | 'aud'
+  | 'kyr'
+  | 'pky'
+  | 'evt';
 
 export function newId(prefix: IdPrefix, nowMs: number): string {
   return `${prefix}_${ulidBody(nowMs, randomBytes(10))}`;

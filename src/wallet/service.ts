@@ -1,6 +1,7 @@
 import { withTransaction, sqlState, SQLSTATE, type Executor, type Pool } from '../db/index.js';
 import type { IdentityFailure, IdentityServices, User } from '../identity/index.js';
 import type { Ledger, TransferResultCode } from '../ledger/index.js';
+import { appendUserEvent, type UserEventType } from '../events/index.js';
 import { failure } from '../lib/code-spec.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
@@ -233,6 +234,7 @@ export function createWalletService(deps: WalletDeps): WalletService {
       },
       async (tx) => {
         await moveStatus(tx, transfer.id, ['processing'], held ? 'held' : 'completed', now());
+        await announce(tx, transfer, held ? 'held' : 'completed');
       },
     );
     if (result.code !== 'ok' && result.code !== 'exists') {
@@ -272,6 +274,40 @@ export function createWalletService(deps: WalletDeps): WalletService {
     const prepared = await prepare(payer, payee, input, Math.max(delayMs, riskMs), holdReason);
     if (!prepared.ok || prepared.transfer.status !== 'processing') return prepared;
     return move(payer, payee, prepared.transfer);
+  }
+
+  /**
+   * Tells the two people what happened, in the transaction of the money movement: the payer when
+   * the money leaves (or comes back), the payee when it arrives.
+   */
+  async function announce(
+    tx: Executor,
+    transfer: WalletTransfer,
+    what: 'completed' | 'held' | 'released' | 'cancelled',
+  ): Promise<void> {
+    const at = now();
+    const data = {
+      transfer_id: transfer.id,
+      amount_minor: String(transfer.amountMinor),
+      currency: transfer.currency,
+    };
+    const events: Array<{ userId: string; type: UserEventType }> = [];
+    if (what === 'completed' || what === 'held') {
+      events.push({
+        userId: transfer.payerId,
+        type: what === 'held' ? 'transfer.held' : 'transfer.sent',
+      });
+      events.push({ userId: transfer.payerId, type: 'balance.changed' });
+    }
+    if (what === 'completed' || what === 'released') {
+      events.push({ userId: transfer.payeeId, type: 'transfer.received' });
+      events.push({ userId: transfer.payeeId, type: 'balance.changed' });
+    }
+    if (what === 'cancelled') {
+      events.push({ userId: transfer.payerId, type: 'transfer.cancelled' });
+      events.push({ userId: transfer.payerId, type: 'balance.changed' });
+    }
+    for (const event of events) await appendUserEvent(tx, { ...event, data }, at);
   }
 
   /** Moves a held transfer out of the hold account: to the payee, or back to the payer. */
