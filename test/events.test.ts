@@ -102,6 +102,14 @@ describe('event stream', () => {
     stream.close();
   });
 
+  it('ends the stream when its session is signed out', async () => {
+    const me = await payee();
+    const stream = await openStream(me);
+    const ended = new Promise<void>((resolve) => stream.response.on('end', resolve));
+    await h.inject({ method: 'POST', url: '/v1/auth/logout', headers: me.bearer });
+    await ended;
+  });
+
   it('needs a session, and bounds the streams one user may hold open', async () => {
     const anonymous = await h.inject({ method: 'GET', url: '/v1/events/stream' });
     expect(anonymous.statusCode).toBe(401);

@@ -35,6 +35,8 @@ import {
   type WalletService,
 } from '../src/wallet/index.js';
 import { parseKeyring } from '../src/lib/encryption.js';
+import { fxRoutes } from '../src/http/routes/wallet/fx.js';
+import { createFx, type Fx } from '../src/wallet/fx.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
 export const IDENTITY_T0 = Date.UTC(2026, 10, 23, 2, 0, 0);
@@ -53,6 +55,8 @@ export interface IdentityHarness {
   readonly services: IdentityServices;
   readonly ledger: Ledger;
   readonly wallet: WalletService;
+  /** Currency conversion over the same services; its routes only with the `fx` option. */
+  readonly fx: Fx;
   /** Puts money in a user's wallet from the bank clearing account, as a settled top-up would. */
   fund(userId: string, amountMinor: bigint, currency?: string): Promise<void>;
   readonly hmacKey: Buffer;
@@ -97,6 +101,10 @@ export async function createIdentityHarness(
     readonly exemptDailyCount?: number;
     /** More routes, for tests of plugins that routes opt into (idempotency). */
     readonly routes?: ReadonlyArray<FastifyPluginAsync>;
+    /** Currencies users may hold (default CNY, USD, HKD). */
+    readonly currencies?: readonly string[];
+    /** Registers the currency conversion routes (`h.fx` exists either way). */
+    readonly fx?: boolean;
   } = {},
 ): Promise<IdentityHarness> {
   const db = await createTestDatabase();
@@ -122,8 +130,18 @@ export async function createIdentityHarness(
     ledger,
     identity: services,
     risk: options.risk ?? defaultRiskPolicy,
-    currencies: ['CNY', 'USD', 'HKD'],
+    currencies: options.currencies ?? ['CNY', 'USD', 'HKD'],
   });
+  const fx = createFx({
+    pool: db.pool,
+    clock,
+    ledger,
+    identity: services,
+    currencies: options.currencies ?? ['CNY', 'USD', 'HKD'],
+  });
+  const fxPlugin: FastifyPluginAsync = async (instance) => {
+    fxRoutes(instance, { wallet, identity: services, fx });
+  };
   const messages = createMessageDispatcher({ pool: db.pool, clock, sender: devInboxSender() });
   const readInbox = async (to: string) => {
     await messages.deliverDue();
@@ -139,9 +157,16 @@ export async function createIdentityHarness(
     rateLimitPerMinute: options.rateLimitPerMinute ?? 1_000_000,
     idempotency: createIdempotencyStore(db.pool, clock),
     wallet: { wallet, identity: services },
-    events: { db: db.pool, hub, clock },
+    events: {
+      db: db.pool,
+      hub,
+      clock,
+      sessionLive: (id) => identity.sessionLive(id),
+      heartbeatMs: 100,
+    },
     routes: [
       ...(options.routes ?? []),
+      ...(options.fx === true ? [fxPlugin] : []),
       async (instance) => {
         instance.addHook('onClose', () => hub.close());
       },
@@ -166,6 +191,7 @@ export async function createIdentityHarness(
     services,
     ledger,
     wallet,
+    fx,
     async fund(userId, amountMinor, currency = 'CNY') {
       const user = await identity.getUser(userId);
       if (user === undefined) throw new Error(`no user ${userId}`);

@@ -61,7 +61,12 @@ export async function serve(
     rateLimitPerMinute: config.rateLimitPerMinute,
     idempotency: runtime.idempotency,
     wallet: { wallet: runtime.wallet, identity: runtime.identity },
-    events: { db: pool, hub, clock: runtime.clock },
+    events: {
+      db: pool,
+      hub,
+      clock: runtime.clock,
+      sessionLive: (id) => runtime.identity.identity.sessionLive(id),
+    },
     identity: {
       ...runtime.identity,
       devInbox:

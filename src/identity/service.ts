@@ -1,7 +1,12 @@
 import { listAuditForUser, type StoredAuditEntry } from '../audit/index.js';
 import { audit } from './security-events.js';
 import { withTransaction, sqlState, SQLSTATE, type Executor, type Pool } from '../db/index.js';
-import { appendUserEvent, enqueueMessage, type MessageChannel, type MessageTemplate } from '../events/index.js';
+import {
+  appendUserEvent,
+  enqueueMessage,
+  type MessageChannel,
+  type MessageTemplate,
+} from '../events/index.js';
 import { failure } from '../lib/code-spec.js';
 import type { Clock } from '../lib/clock.js';
 import type { Keyring } from '../lib/encryption.js';
@@ -18,6 +23,7 @@ import {
   listSessions,
   revokeSessions,
   selectSessionByToken,
+  sessionLive,
   startSession,
   touchSession,
   type DeviceInput,
@@ -125,6 +131,11 @@ export interface IdentityService extends MfaService, PasskeyService {
   ): Promise<{ readonly data: StoredAuditEntry[]; readonly hasMore: boolean }>;
   /** A user whose contact is not verified may not move money: wallet services ask this first. */
   requireVerified(userId: string): Promise<Result<{ user: User }>>;
+  /**
+   * Whether a session is still live: long requests (an event stream) ask again now and then,
+   * so that signing a session out ends its streams too.
+   */
+  sessionLive(sessionId: string): Promise<boolean>;
   /** The user a phone number, email address or user id names, for finding a payee. */
   findUser(query: string): Promise<User | undefined>;
   /** Opens a session for a user whose sign-in another step (a second factor) completed. */
@@ -604,6 +615,7 @@ export function createIdentityService(deps: IdentityDeps): IdentityService {
     },
     listDevices: (userId) => listDevices(pool, userId),
     securityEvents: (userId, page) => listAuditForUser(pool, userId, page),
+    sessionLive: (sessionId) => sessionLive(pool, sessionId, new Date(clock.nowMs())),
     findUser: async (query) => {
       const trimmed = query.trim();
       const contact = parseLogin(trimmed);

@@ -202,6 +202,15 @@ export async function touchSession(db: Executor, sessionId: string, now: Date): 
   });
 }
 
+/** Whether a session is still usable (not revoked, not past its absolute lifetime). */
+export async function sessionLive(db: Executor, sessionId: string, now: Date): Promise<boolean> {
+  const { rows } = await db.query(
+    'SELECT 1 FROM sessions WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2',
+    [sessionId, now],
+  );
+  return rows.length > 0;
+}
+
 /** Revokes sessions of a user: one by id, or all but one. Returns the ids revoked. */
 export async function revokeSessions(
   tx: Executor,

@@ -19,6 +19,10 @@ export interface EventRouteDeps {
   readonly hub: EventHub;
   /** The services' clock: event times come from it. */
   readonly clock: Clock;
+  /** Asked at every heartbeat, so that a signed-out session's streams end. */
+  readonly sessionLive: (sessionId: string) => Promise<boolean>;
+  /** Default: limits.eventStreamHeartbeatMs; tests shorten it. */
+  readonly heartbeatMs?: number;
 }
 
 const EventSchema = Type.Object(
@@ -119,7 +123,7 @@ function streamRoute(app: FastifyInstance, deps: EventRouteDeps): void {
       }
       openStreams.set(userId, open + 1);
       reply.hijack();
-      stream(request, reply.raw, deps, userId, () => {
+      stream(request, reply.raw, deps, authOf(request).session.id, () => {
         const left = (openStreams.get(userId) ?? 1) - 1;
         if (left <= 0) openStreams.delete(userId);
         else openStreams.set(userId, left);
@@ -137,10 +141,11 @@ function stream(
   request: FastifyRequest,
   out: ServerResponse,
   deps: EventRouteDeps,
-  userId: string,
+  sessionId: string,
   done: () => void,
 ) {
   const raw = request.raw;
+  const userId = authOf(request).user.id;
   out.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
@@ -180,7 +185,12 @@ function stream(
     }
   };
   const unsubscribe = deps.hub.subscribe(userId, () => void read());
-  const heartbeat = setInterval(() => out.write(': ping\n\n'), limits.eventStreamHeartbeatMs);
+  const heartbeat = setInterval(() => {
+    void deps.sessionLive(sessionId).then(
+      (live) => (live ? out.write(': ping\n\n') : out.end()),
+      () => out.end(),
+    );
+  }, deps.heartbeatMs ?? limits.eventStreamHeartbeatMs);
   void read();
   raw.on('close', () => {
     clearInterval(heartbeat);
