@@ -177,11 +177,16 @@ export async function createIdentityHarness(
     },
   });
   const inject = (o: InjectOptions) => app.inject(o);
+  // Concurrent deliveries skip each other's locked messages, so a message being delivered by
+  // another request's delivery pass shows up a moment later: look a few times.
   const latestCode = async (to: string) => {
-    const [newest] = await readInbox(to);
-    const code = /\b([0-9]{6})\b/.exec(newest?.body ?? '')?.[1];
-    if (code === undefined) throw new Error(`no code sent to ${to}`);
-    return code;
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const [newest] = await readInbox(to);
+      const code = /\b([0-9]{6})\b/.exec(newest?.body ?? '')?.[1];
+      if (code !== undefined) return code;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error(`no code sent to ${to}`);
   };
   const harness: IdentityHarness = {
     app,

@@ -255,7 +255,7 @@ describe('concurrency', () => {
     );
     const codes = responses.map((r) => (r.statusCode === 201 ? 'ok' : r.json().code));
     expect(codes.filter((c) => c === 'ok')).toHaveLength(1);
-    expect(new Set(codes.filter((c) => c !== 'ok'))).toEqual(new Set(['insufficient_funds']));
+    expect(codes.filter((c) => c !== 'ok' && c !== 'insufficient_funds'), responses.find((r) => r.statusCode !== 201 && r.statusCode !== 402)?.body).toEqual([]);
     expect(await available(alice)).toBe('0.00');
     const client = await h.db.pool.connect();
     try {
@@ -345,5 +345,48 @@ describe('recipients', () => {
       headers: alice.bearer,
     });
     expect(nobody.json().data).toEqual([]);
+  });
+});
+
+describe('history', () => {
+  it('filters by direction, counterparty, status, amount, date and note text', async () => {
+    const alice = await user(100_000n);
+    const bob = await user(10_000n);
+    const carol = await user();
+    const send = async (from: SignedInUser, to: SignedInUser, amount: string, note: string) =>
+      (await pay(from, { recipient: to.userId, amount: cny(amount), note })).json().id as string;
+    const t1 = await send(alice, bob, '10.00', 'coffee beans');
+    h.clock.advanceMs(60_000);
+    const t2 = await send(alice, carol, '25.00', 'dinner 100% split');
+    h.clock.advanceMs(60_000);
+    const t3 = await send(bob, alice, '5.00', 'coffee');
+    const list = async (query: string) => {
+      const response = await h.inject({
+        method: 'GET',
+        url: `/v1/transactions?${query}`,
+        headers: alice.bearer,
+      });
+      expect(response.statusCode, response.body).toBe(200);
+      return (response.json().data as Array<{ id: string }>).map((t) => t.id);
+    };
+    expect(await list('')).toEqual([t3, t2, t1]);
+    expect(await list('direction=outgoing')).toEqual([t2, t1]);
+    expect(await list('direction=incoming')).toEqual([t3]);
+    expect(await list(`counterparty=${bob.userId}`)).toEqual([t3, t1]);
+    expect(await list('currency=CNY&amount_gte=10.00')).toEqual([t2, t1]);
+    expect(await list('currency=CNY&amount_lte=9.99')).toEqual([t3]);
+    expect(await list('q=COFFEE')).toEqual([t3, t1]);
+    expect(await list('q=100%25')).toEqual([t2]);
+    expect(await list('status=held')).toEqual([]);
+    const created = new Date(h.clock.nowMs() - 90_000).toISOString();
+    expect(await list(`created_gte=${encodeURIComponent(created)}`)).toEqual([t3, t2]);
+    expect(await list(`limit=1`)).toEqual([t3]);
+    expect(await list(`limit=1&starting_after=${t3}`)).toEqual([t2]);
+    const noCurrency = await h.inject({
+      method: 'GET',
+      url: '/v1/transactions?amount_gte=1.00',
+      headers: alice.bearer,
+    });
+    expect(noCurrency.json()).toMatchObject({ code: 'validation_failed', param: 'currency' });
   });
 });

@@ -21,6 +21,7 @@ import {
   selectTransfer,
   selectUnsettled,
   type Arrival,
+  type TransferFilter,
   type WalletTransfer,
 } from './transfers-sql.js';
 
@@ -64,6 +65,7 @@ export interface WalletService {
   listTransfers(
     userId: string,
     page: { readonly limit: number; readonly startingAfter?: string | undefined },
+    filter?: TransferFilter,
   ): Promise<{ readonly data: WalletTransfer[]; readonly hasMore: boolean }>;
   /** Jobs: release held transfers that are due; settle transfers a crash left half-way. */
   releaseDue(): Promise<number>;
@@ -375,8 +377,8 @@ export function createWalletService(deps: WalletDeps): WalletService {
         ? found
         : undefined;
     },
-    async listTransfers(userId, page) {
-      const rows = await selectForUser(pool, userId, { ...page, limit: page.limit + 1 });
+    async listTransfers(userId, page, filter) {
+      const rows = await selectForUser(pool, userId, { ...page, limit: page.limit + 1 }, filter);
       return { data: rows.slice(0, page.limit), hasMore: rows.length > page.limit };
     },
     async releaseDue() {

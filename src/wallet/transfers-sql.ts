@@ -169,21 +169,66 @@ export async function selectUnsettled(
   return rows.map(transferOf);
 }
 
-/** A user's transfers, either side, newest first, before `before` (an id) if given. */
+export interface TransferFilter {
+  readonly status?: TransferStatus | undefined;
+  readonly direction?: 'incoming' | 'outgoing' | undefined;
+  readonly counterpartyId?: string | undefined;
+  readonly currency?: string | undefined;
+  readonly createdGte?: Date | undefined;
+  readonly createdLt?: Date | undefined;
+  readonly amountMinorGte?: bigint | undefined;
+  readonly amountMinorLte?: bigint | undefined;
+  /** Text the note contains, case-insensitively. */
+  readonly noteContains?: string | undefined;
+}
+
+/**
+ * A user's transfers, either side, newest first, after the cursor and within the filter. Each
+ * side is its own index range (payer, id) / (payee, id), merged; both sides share the filter.
+ */
 export async function selectForUser(
   db: Executor,
   userId: string,
   page: { readonly limit: number; readonly startingAfter?: string | undefined },
+  filter: TransferFilter = {},
 ): Promise<WalletTransfer[]> {
+  const common = `($2::text IS NULL OR id < $2)
+       AND ($4::text IS NULL OR status = $4) AND ($5::text IS NULL OR currency = $5)
+       AND ($6::timestamptz IS NULL OR created_at >= $6)
+       AND ($7::timestamptz IS NULL OR created_at < $7)
+       AND ($8::int8 IS NULL OR amount_minor >= $8) AND ($9::int8 IS NULL OR amount_minor <= $9)
+       AND ($10::text IS NULL OR note ILIKE '%' || $10 || '%')`;
   const { rows } = await db.query<Row>(
     `SELECT * FROM (
-       (SELECT * FROM wallet_transfers WHERE payer_id = $1 AND ($2::text IS NULL OR id < $2)
+       (SELECT * FROM wallet_transfers
+         WHERE payer_id = $1 AND coalesce($11, 'outgoing') = 'outgoing'
+           AND ($12::text IS NULL OR payee_id = $12) AND ${common}
          ORDER BY id DESC LIMIT $3)
        UNION
-       (SELECT * FROM wallet_transfers WHERE payee_id = $1 AND ($2::text IS NULL OR id < $2)
+       (SELECT * FROM wallet_transfers
+         WHERE payee_id = $1 AND coalesce($11, 'incoming') = 'incoming'
+           AND ($12::text IS NULL OR payer_id = $12) AND ${common}
          ORDER BY id DESC LIMIT $3)) both_sides
       ORDER BY id DESC LIMIT $3`,
-    [userId, page.startingAfter ?? null, page.limit],
+    [
+      userId,
+      page.startingAfter ?? null,
+      page.limit,
+      filter.status ?? null,
+      filter.currency ?? null,
+      filter.createdGte ?? null,
+      filter.createdLt ?? null,
+      filter.amountMinorGte ?? null,
+      filter.amountMinorLte ?? null,
+      filter.noteContains === undefined ? null : escapeLike(filter.noteContains),
+      filter.direction ?? null,
+      filter.counterpartyId ?? null,
+    ],
   );
   return rows.map(transferOf);
+}
+
+/** The note filter is text, not a pattern: LIKE's wildcards in it match themselves. */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

@@ -3,7 +3,25 @@ import type { FastifyInstance } from 'fastify';
 import { limits } from '../../../limits.js';
 import { authOf } from '../../auth.js';
 import { typed } from '../identity/shared.js';
+import { positiveMoney } from '../../money-problems.js';
+import { ProblemError } from '../../problem.js';
 import { errorResponses, TransferSchema, transferJson, type WalletRouteDeps } from './shared.js';
+
+/** An amount bound of the filter, in the minor units of the filter's currency. */
+function amountFilter(
+  text: string | undefined,
+  currency: string | undefined,
+  param: string,
+): bigint | undefined {
+  if (text === undefined) return undefined;
+  if (currency === undefined) {
+    throw new ProblemError('validation_failed', {
+      param: 'currency',
+      detail: `Filtering by ${param} needs the currency.`,
+    });
+  }
+  return positiveMoney({ amount: text, currency }, param).amountMinor;
+}
 
 export function transactionsRoute(app: FastifyInstance, deps: WalletRouteDeps): void {
   typed(app).get(
@@ -21,6 +39,36 @@ export function transactionsRoute(app: FastifyInstance, deps: WalletRouteDeps): 
               default: limits.pageSizeDefault,
             }),
             starting_after: Type.Optional(Type.String({ pattern: '^trf_[0-9A-HJKMNP-TV-Z]{26}$' })),
+            type: Type.Optional(
+              Type.Literal('p2p', { description: 'Only P2P transfers exist yet.' }),
+            ),
+            status: Type.Optional(
+              Type.Union([
+                Type.Literal('processing'),
+                Type.Literal('held'),
+                Type.Literal('releasing'),
+                Type.Literal('cancelling'),
+                Type.Literal('completed'),
+                Type.Literal('cancelled'),
+                Type.Literal('failed'),
+              ]),
+            ),
+            direction: Type.Optional(
+              Type.Union([Type.Literal('incoming'), Type.Literal('outgoing')]),
+            ),
+            counterparty: Type.Optional(Type.String({ pattern: '^usr_[0-9A-HJKMNP-TV-Z]{26}$' })),
+            currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
+            created_gte: Type.Optional(Type.String({ format: 'date-time' })),
+            created_lt: Type.Optional(Type.String({ format: 'date-time' })),
+            amount_gte: Type.Optional(
+              Type.String({ maxLength: 32, description: 'Decimal; needs `currency`.' }),
+            ),
+            amount_lte: Type.Optional(
+              Type.String({ maxLength: 32, description: 'Decimal; needs `currency`.' }),
+            ),
+            q: Type.Optional(
+              Type.String({ minLength: 1, maxLength: 100, description: 'Text in the note.' }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -35,10 +83,22 @@ export function transactionsRoute(app: FastifyInstance, deps: WalletRouteDeps): 
     },
     async (request) => {
       const userId = authOf(request).user.id;
-      const page = await deps.wallet.listTransfers(userId, {
-        limit: request.query.limit,
-        startingAfter: request.query.starting_after,
-      });
+      const query = request.query;
+      const page = await deps.wallet.listTransfers(
+        userId,
+        { limit: query.limit, startingAfter: query.starting_after },
+        {
+          status: query.status,
+          direction: query.direction,
+          counterpartyId: query.counterparty,
+          currency: query.currency,
+          createdGte: query.created_gte === undefined ? undefined : new Date(query.created_gte),
+          createdLt: query.created_lt === undefined ? undefined : new Date(query.created_lt),
+          amountMinorGte: amountFilter(query.amount_gte, query.currency, 'amount_gte'),
+          amountMinorLte: amountFilter(query.amount_lte, query.currency, 'amount_lte'),
+          noteContains: query.q,
+        },
+      );
       return { data: page.data.map((t) => transferJson(t, userId)), has_more: page.hasMore };
     },
   );
