@@ -131,3 +131,29 @@ describe('random concurrent batches over 50 accounts from 8 connections', () => 
     expect(report).toMatchObject({ ok: true });
   });
 });
+
+describe('the same transfer id from several processes at once', () => {
+  it('answers ok once and exists for the others, never a balance refusal', async () => {
+    const others = Array.from({ length: 4 }, () =>
+      createLedger({ pool: db.newPool(4), clock: systemClock }),
+    );
+    for (let round = 0; round < 10; round++) {
+      // The wallet holds exactly one payment: a second one would be refused by the balance.
+      const { wallet, sink } = await fundedWallet(500n);
+      const command: TransferCommand = {
+        id: transferId(),
+        debitAccountId: wallet,
+        creditAccountId: sink,
+        amountMinor: 500n,
+        currency: 'CNY',
+        code: 'payment',
+      };
+      const results = await Promise.all(
+        [ledger, ...others].flatMap((l) => [l.transfer(command), l.submit([command])]),
+      );
+      const codes = results.map((r) => ('code' in r ? r.code : r[0]!.code));
+      expect(codes.filter((c) => c === 'ok')).toHaveLength(1);
+      expect(codes.filter((c) => c !== 'ok' && c !== 'exists')).toEqual([]);
+    }
+  });
+});

@@ -12,7 +12,7 @@ import { newId } from '../lib/ids.js';
 import { limits } from '../limits.js';
 import { createBatcher, type Batcher } from './batcher.js';
 import { planBatch, type ExpireCommand, type LedgerCommand } from './plan.js';
-import type { AccountResultCode, TransferResultCode } from './result-codes.js';
+import { isSuccess, type AccountResultCode, type TransferResultCode } from './result-codes.js';
 import * as sql from './sql.js';
 import type {
   Account,
@@ -234,13 +234,23 @@ async function executeBatch(
     accountIds.add(hold.transfer.creditAccountId);
   }
   const locked = await sql.lockAccounts(tx, [...accountIds].sort());
-  const plan = planBatch({
-    commands,
-    accounts: new Map(locked.map((a) => [a.id, a])),
-    existing: transfers,
-    holds,
-    nowMs,
-  });
+  const accounts = new Map(locked.map((a) => [a.id, a]));
+  let plan = planBatch({ commands, accounts, existing: transfers, holds, nowMs });
+  // Transfers were read before the account locks were taken, so another batch may have
+  // committed one of these ids in between. Its result would then be judged by the balance (a
+  // refusal) instead of `exists`. Only refused commands can be affected (a command that passes
+  // would hit the unique index and the batch would run again), so only they are read again, and
+  // the batch is planned again if one of them turns out to exist.
+  const refused = plan.results
+    .filter((r) => !isSuccess(r.code) && !transfers.has(r.id))
+    .map((r) => r.id);
+  if (refused.length > 0) {
+    const late = await sql.lockHoldsAndReadTransfers(tx, unique(refused), []);
+    if (late.transfers.size > 0) {
+      const existing = new Map([...transfers, ...late.transfers]);
+      plan = planBatch({ commands, accounts, existing, holds, nowMs });
+    }
+  }
   const seqs =
     plan.inserts.length > 0 ? await sql.writePlan(tx, plan, nowMs) : new Map<string, bigint>();
   const results = plan.results.map((r): TransferResult => {
