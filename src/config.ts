@@ -35,6 +35,10 @@ export interface Config {
   readonly kycDocumentTypes: readonly KycDocumentType[];
   /** Currencies users may hold, CNY first. */
   readonly currencies: readonly string[];
+  /** The payment gateway; unset in development: a sandbox bank is started in the process. */
+  readonly gatewayUrl: string | undefined;
+  readonly gatewayApiKey: string;
+  readonly gatewayCallbackSecret: string;
 }
 
 export const kycDocumentTypes = ['prc_id', 'hk_macao_permit', 'taiwan_permit', 'passport'] as const;
@@ -46,6 +50,8 @@ export type KycDocumentType = (typeof kycDocumentTypes)[number];
  */
 const DEVELOPMENT_HMAC_KEY = 'aGViYW8tZGV2ZWxvcG1lbnQtaG1hYy1rZXktbm90LXNlY3JldCEh';
 const DEVELOPMENT_DATA_KEYS = 'dev:aGViYW8tZGV2LWRhdGEta2V5LTMyLWJ5dGVzLW9rISE=';
+const DEVELOPMENT_GATEWAY_API_KEY = 'sk_sandbox_hebao_development';
+const DEVELOPMENT_GATEWAY_CALLBACK_SECRET = 'whsec_sandbox_hebao_development';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -156,6 +162,24 @@ export const configVariables: readonly ConfigVariable[] = [
       'Currencies users may hold, comma-separated ISO 4217 codes; CNY is always enabled.',
   },
   {
+    name: 'HEBAO_GATEWAY_URL',
+    default: UNSET,
+    description:
+      'Base URL of the payment gateway (cards, top-ups, withdrawals). Unset in development: a sandbox bank is started with the server. Required in production.',
+  },
+  {
+    name: 'HEBAO_GATEWAY_API_KEY',
+    default: UNSET,
+    description:
+      'The API key Hebao uses at the gateway. Required in production; development uses the sandbox bank’s fixed key.',
+  },
+  {
+    name: 'HEBAO_GATEWAY_CALLBACK_SECRET',
+    default: UNSET,
+    description:
+      'The secret the gateway signs its callbacks with (HMAC). Required in production; development uses a fixed one.',
+  },
+  {
     name: 'HEBAO_KYC_DOCUMENT_TYPES',
     default: 'prc_id',
     description:
@@ -215,7 +239,24 @@ function identityConfig(env: Env): IdentityConfig {
     timeZone: timeZone(env),
     kycDocumentTypes: documentTypes(env),
     currencies: currencyList(env),
+    gatewayUrl: gatewayUrl(env, production),
+    gatewayApiKey: secret(env, 'HEBAO_GATEWAY_API_KEY', production) ?? DEVELOPMENT_GATEWAY_API_KEY,
+    gatewayCallbackSecret:
+      secret(env, 'HEBAO_GATEWAY_CALLBACK_SECRET', production) ??
+      DEVELOPMENT_GATEWAY_CALLBACK_SECRET,
   };
+}
+
+function gatewayUrl(env: Env, production: boolean): string | undefined {
+  const given = secret(env, 'HEBAO_GATEWAY_URL', production);
+  if (given === undefined) return undefined;
+  try {
+    const url = new URL(given);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
+  } catch {
+    throw new ConfigError('HEBAO_GATEWAY_URL must be an http(s) URL');
+  }
+  return given.replace(/\/$/, '');
 }
 
 function currencyList(env: Env): string[] {

@@ -23,7 +23,7 @@ const allowed: Record<string, readonly string[]> = {
   identity: ['audit', 'events', 'money', 'db', 'lib', 'limits'],
   risk: [],
   gateway: ['money', 'lib', 'limits'],
-  wallet: ['identity', 'events', 'risk', 'ledger', 'money', 'db', 'lib', 'limits'],
+  wallet: ['identity', 'events', 'risk', 'gateway', 'ledger', 'money', 'db', 'lib', 'limits'],
   http: ['wallet', 'identity', 'events', 'money', 'db', 'lib', 'limits'],
   workers: ['lib', 'limits'],
   cli: [

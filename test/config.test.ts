@@ -4,6 +4,9 @@ import { ConfigError, loadConfig } from '../src/config.js';
 const SECRETS = {
   HEBAO_HMAC_KEY: Buffer.alloc(32, 7).toString('base64'),
   HEBAO_DATA_KEYS: `k2:${Buffer.alloc(32, 9).toString('base64')}`,
+  HEBAO_GATEWAY_URL: 'https://gateway.example.com/',
+  HEBAO_GATEWAY_API_KEY: 'sk_live_example',
+  HEBAO_GATEWAY_CALLBACK_SECRET: 'whsec_example',
 };
 
 describe('configuration', () => {
@@ -30,6 +33,9 @@ describe('configuration', () => {
       timeZone: 'Asia/Shanghai',
       kycDocumentTypes: ['prc_id'],
       currencies: ['CNY', 'USD', 'HKD'],
+      gatewayUrl: undefined,
+      gatewayApiKey: expect.any(String),
+      gatewayCallbackSecret: expect.any(String),
     });
   });
 
@@ -48,6 +54,7 @@ describe('configuration', () => {
       loadConfig({ HEBAO_ENV: 'production', HEBAO_HMAC_KEY: SECRETS.HEBAO_HMAC_KEY }),
     ).toThrow(/HEBAO_DATA_KEYS must be set/);
     const config = loadConfig({ HEBAO_ENV: 'production', ...SECRETS });
+    expect(config.gatewayUrl).toBe('https://gateway.example.com');
     expect(config.hmacKey).toEqual(Buffer.alloc(32, 7));
     expect(config.dataKeys).toBe(SECRETS.HEBAO_DATA_KEYS);
   });

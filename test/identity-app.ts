@@ -29,14 +29,18 @@ import { manualClock } from '../src/lib/clock.js';
 import { newId } from '../src/lib/ids.js';
 import { defaultRiskPolicy, type RiskPolicy } from '../src/risk/index.js';
 import {
+  createFunding,
+  createFx,
   createWalletService,
   ensureSystemAccount,
   ensureWalletAccount,
+  type Funding,
+  type Fx,
   type WalletService,
 } from '../src/wallet/index.js';
 import { parseKeyring } from '../src/lib/encryption.js';
-import { fxRoutes } from '../src/http/routes/wallet/fx.js';
-import { createFx, type Fx } from '../src/wallet/fx.js';
+import { createSandboxGateway, type PaymentGateway } from '../src/gateway/index.js';
+
 import { createTestDatabase, type TestDatabase } from './db.js';
 
 export const IDENTITY_T0 = Date.UTC(2026, 10, 23, 2, 0, 0);
@@ -57,6 +61,8 @@ export interface IdentityHarness {
   readonly wallet: WalletService;
   /** Currency conversion over the same services; its routes only with the `fx` option. */
   readonly fx: Fx;
+  /** Cards, top-ups and withdrawals, over the `gateway` option's gateway. */
+  readonly funding: Funding;
   /** Puts money in a user's wallet from the bank clearing account, as a settled top-up would. */
   fund(userId: string, amountMinor: bigint, currency?: string): Promise<void>;
   readonly hmacKey: Buffer;
@@ -104,7 +110,8 @@ export async function createIdentityHarness(
     /** Currencies users may hold (default CNY, USD, HKD). */
     readonly currencies?: readonly string[];
     /** Registers the currency conversion routes (`h.fx` exists either way). */
-    readonly fx?: boolean;
+    /** The payment gateway of cards, top-ups and withdrawals (default: one never reached). */
+    readonly gateway?: PaymentGateway;
   } = {},
 ): Promise<IdentityHarness> {
   const db = await createTestDatabase();
@@ -139,9 +146,23 @@ export async function createIdentityHarness(
     identity: services,
     currencies: options.currencies ?? ['CNY', 'USD', 'HKD'],
   });
-  const fxPlugin: FastifyPluginAsync = async (instance) => {
-    fxRoutes(instance, { wallet, identity: services, fx });
-  };
+  // Tests that do not give a gateway get one that is never reached (nothing listens there).
+  const gateway =
+    options.gateway ??
+    createSandboxGateway({
+      baseUrl: 'http://127.0.0.1:9',
+      apiKey: 'unused-sandbox-key',
+      callbackSecret: 'unused-callback-secret',
+      timeoutMs: 100,
+    });
+  const funding = createFunding({
+    pool: db.pool,
+    clock,
+    ledger,
+    identity: services,
+    gateway,
+    currencies: options.currencies ?? ['CNY', 'USD', 'HKD'],
+  });
   const messages = createMessageDispatcher({ pool: db.pool, clock, sender: devInboxSender() });
   const readInbox = async (to: string) => {
     await messages.deliverDue();
@@ -156,7 +177,7 @@ export async function createIdentityHarness(
     bodyLimitBytes: 64 * 1024,
     rateLimitPerMinute: options.rateLimitPerMinute ?? 1_000_000,
     idempotency: createIdempotencyStore(db.pool, clock),
-    wallet: { wallet, identity: services },
+    wallet: { wallet, identity: services, fx, funding },
     events: {
       db: db.pool,
       hub,
@@ -166,7 +187,6 @@ export async function createIdentityHarness(
     },
     routes: [
       ...(options.routes ?? []),
-      ...(options.fx === true ? [fxPlugin] : []),
       async (instance) => {
         instance.addHook('onClose', () => hub.close());
       },
@@ -197,6 +217,7 @@ export async function createIdentityHarness(
     ledger,
     wallet,
     fx,
+    funding,
     async fund(userId, amountMinor, currency = 'CNY') {
       const user = await identity.getUser(userId);
       if (user === undefined) throw new Error(`no user ${userId}`);

@@ -255,7 +255,10 @@ describe('concurrency', () => {
     );
     const codes = responses.map((r) => (r.statusCode === 201 ? 'ok' : r.json().code));
     expect(codes.filter((c) => c === 'ok')).toHaveLength(1);
-    expect(codes.filter((c) => c !== 'ok' && c !== 'insufficient_funds'), responses.find((r) => r.statusCode !== 201 && r.statusCode !== 402)?.body).toEqual([]);
+    expect(
+      codes.filter((c) => c !== 'ok' && c !== 'insufficient_funds'),
+      responses.find((r) => r.statusCode !== 201 && r.statusCode !== 402)?.body,
+    ).toEqual([]);
     expect(await available(alice)).toBe('0.00');
     const client = await h.db.pool.connect();
     try {

@@ -5,7 +5,9 @@
 import { ConfigError, loadConfig } from '../config.js';
 import { MigrationError } from '../db/index.js';
 import { verifyAuditChain } from '../audit/index.js';
+import { startSandboxBank } from '../gateway/index.js';
 import { grantOperator } from '../identity/index.js';
+import { runFxRateCommand } from '../wallet/index.js';
 import { publicKeyPem, verifyLedger } from '../ledger/index.js';
 import { startWorkers } from '../workers/index.js';
 import { openRuntime, type Runtime } from './runtime.js';
@@ -18,6 +20,10 @@ const USAGE = `usage: hebao <command>
   migrate               apply database migrations and exit
   verify                check every ledger invariant and the audit chain; exit 0 only if all hold
   seal                  seal every committed transfer now and print the latest block
+  sandbox-bank [--port N]
+                        run the sandbox bank alone (development; default port 3100)
+  fx-rate <base> <quote> <mid> <spread-bps>
+                        set a currency pair's rate (1 base = mid quote) and the house spread
   grant-operator <login> <compliance|admin|none>
                         give a registered user an operator role (none takes it away)
   bench [name]          run benchmarks (see bench/README.md)
@@ -45,6 +51,14 @@ export async function main(argv: readonly string[]): Promise<number> {
           `sealed ${sealed} transfers; latest block ${block ? `${block.header.height} ${block.hash.toString('hex')}` : '(none)'}`,
         );
         return 0;
+      });
+    case 'sandbox-bank':
+      return runSandboxBank(args);
+    case 'fx-rate':
+      return withRuntime(async (rt) => {
+        const { exitCode, output } = await runFxRateCommand(rt.fx, args);
+        (exitCode === 0 ? process.stdout : process.stderr).write(output);
+        return exitCode;
       });
     case 'grant-operator':
       return withRuntime((rt) => runGrantOperator(rt, args));
@@ -97,6 +111,34 @@ async function runVerify(rt: Runtime): Promise<number> {
     console.error(`ids: ${audit.id}`);
   }
   return 1;
+}
+
+/** The sandbox bank on its own, for a Hebao started with HEBAO_GATEWAY_URL pointing at it. */
+async function runSandboxBank(args: readonly string[]): Promise<number> {
+  const config = loadConfig();
+  if (config.env === 'production') {
+    process.stderr.write('hebao: the sandbox bank does not run in production\n');
+    return 2;
+  }
+  const flag = args.indexOf('--port');
+  const port = flag >= 0 ? Number(args[flag + 1]) : 3100;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write('usage: hebao sandbox-bank [--port N]\n');
+    return 2;
+  }
+  const bank = await startSandboxBank({
+    port,
+    callbackUrl: `${config.publicUrl}/v1/gateway/callbacks`,
+    apiKey: config.gatewayApiKey,
+    callbackSecret: config.gatewayCallbackSecret,
+    delays: { settleMs: 1500, callbackDelayMs: 0 },
+    log: false,
+  });
+  console.log(`Sandbox bank on ${bank.url}; callbacks to ${config.publicUrl}/v1/gateway/callbacks`);
+  console.log('Test cards: src/gateway/README.md. Press Ctrl+C to stop.');
+  await untilSignal();
+  await bank.close();
+  return 0;
 }
 
 async function runGrantOperator(rt: Runtime, args: readonly string[]): Promise<number> {

@@ -19,7 +19,15 @@ import {
 } from '../events/index.js';
 import { isCurrencyCode } from '../money/index.js';
 import { defaultRiskPolicy } from '../risk/index.js';
-import { createWalletService, type WalletService } from '../wallet/index.js';
+import { createSandboxGateway, startSandboxBank, type PaymentGateway } from '../gateway/index.js';
+import {
+  createFunding,
+  createFx,
+  createWalletService,
+  type Funding,
+  type Fx,
+  type WalletService,
+} from '../wallet/index.js';
 import { createIdempotencyStore, type IdempotencyStore } from '../http/index.js';
 import { createIdentityServices, type IdentityServices } from '../identity/index.js';
 import {
@@ -43,6 +51,10 @@ export interface Runtime {
   readonly messages: MessageDispatcher;
   readonly idempotency: IdempotencyStore;
   readonly wallet: WalletService;
+  readonly fx: Fx;
+  readonly funding: Funding;
+  /** The sandbox bank's URL when this process runs one (development without HEBAO_GATEWAY_URL). */
+  readonly sandboxBankUrl: string | undefined;
   /** The key that signs seal blocks, from HEBAO_SEAL_SIGNING_KEY. */
   readonly sealSigningKey: KeyObject | undefined;
   /** Where the database is, for printing (the password is not shown). */
@@ -89,6 +101,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     timeZone: config.timeZone,
     kycDocumentTypes: config.kycDocumentTypes,
   });
+  const bank = await openGateway(config, log);
   const sender =
     config.env === 'development'
       ? devInboxSender((m) =>
@@ -116,14 +129,58 @@ export async function openRuntime(config: Config): Promise<Runtime> {
       risk: defaultRiskPolicy,
       currencies,
     }),
+    fx: createFx({ pool, clock, ledger, identity, currencies }),
+    funding: createFunding({ pool, clock, ledger, identity, gateway: bank.gateway, currencies }),
+    sandboxBankUrl: bank.sandboxUrl,
     messages: createMessageDispatcher({ pool, clock, sender }),
     idempotency: createIdempotencyStore(pool, clock),
     sealSigningKey: signingKey,
     databaseLabel: database.label,
     close: async () => {
+      await bank.close();
       await pool.end();
       await database.stop();
     },
+  };
+}
+
+/** How long a request to the gateway may take before its outcome counts as unknown. */
+const GATEWAY_TIMEOUT_MS = 10_000;
+/** The sandbox bank's settlement delay in development: long enough to see a top-up pending. */
+const SANDBOX_SETTLE_MS = 1500;
+
+/**
+ * The payment gateway: the configured one, or in development a sandbox bank started in this
+ * process, calling back the API at its public URL.
+ */
+async function openGateway(
+  config: Config,
+  log: Logger,
+): Promise<{ gateway: PaymentGateway; sandboxUrl: string | undefined; close(): Promise<void> }> {
+  const credentials = {
+    apiKey: config.gatewayApiKey,
+    callbackSecret: config.gatewayCallbackSecret,
+    timeoutMs: GATEWAY_TIMEOUT_MS,
+  };
+  if (config.gatewayUrl !== undefined) {
+    return {
+      gateway: createSandboxGateway({ baseUrl: config.gatewayUrl, ...credentials }),
+      sandboxUrl: undefined,
+      close: async () => undefined,
+    };
+  }
+  const bank = await startSandboxBank({
+    port: 0,
+    callbackUrl: `${config.publicUrl}/v1/gateway/callbacks`,
+    apiKey: config.gatewayApiKey,
+    callbackSecret: config.gatewayCallbackSecret,
+    delays: { settleMs: SANDBOX_SETTLE_MS, callbackDelayMs: 0 },
+    log: log.child({ service: 'sandbox-bank' }),
+  });
+  return {
+    gateway: createSandboxGateway({ baseUrl: bank.url, ...credentials }),
+    sandboxUrl: bank.url,
+    close: () => bank.close(),
   };
 }
 

@@ -3,6 +3,7 @@ import { buildApp } from '../http/index.js';
 import { migrationsApplied, loadMigrations } from '../db/index.js';
 import { createEventHub, readDevInbox } from '../events/index.js';
 import { limits } from '../limits.js';
+import { FUNDING_POLL_INTERVAL_MS } from '../wallet/index.js';
 import { startWorkers, type Job, type Workers } from '../workers/index.js';
 import type { Runtime } from './runtime.js';
 
@@ -28,6 +29,16 @@ export function backgroundJobs(runtime: Runtime): Job[] {
       intervalMs: limits.walletJobIntervalMs,
       run: async () =>
         (await runtime.wallet.releaseDue()) + (await runtime.wallet.recoverUnsettled()),
+    },
+    {
+      name: 'funding-poll',
+      intervalMs: FUNDING_POLL_INTERVAL_MS,
+      run: async () => (await runtime.funding.pollStale()) + (await runtime.funding.purgeEvents()),
+    },
+    {
+      name: 'fx-quotes',
+      intervalMs: limits.identityPurgeIntervalMs,
+      run: () => runtime.fx.purgeExpiredQuotes(),
     },
     {
       name: 'identity-cleanup',
@@ -60,7 +71,12 @@ export async function serve(
     bodyLimitBytes: limits.bodyBytesMax,
     rateLimitPerMinute: config.rateLimitPerMinute,
     idempotency: runtime.idempotency,
-    wallet: { wallet: runtime.wallet, identity: runtime.identity },
+    wallet: {
+      wallet: runtime.wallet,
+      identity: runtime.identity,
+      fx: runtime.fx,
+      funding: runtime.funding,
+    },
     events: {
       db: pool,
       hub,
@@ -103,6 +119,7 @@ export async function serve(
       ...(config.env === 'development'
         ? { 'Dev inbox': `${base}/v1/dev/inbox?to=<phone or email>` }
         : {}),
+      ...(runtime.sandboxBankUrl === undefined ? {} : { 'Sandbox bank': runtime.sandboxBankUrl }),
     },
     close: async () => {
       await app.close();

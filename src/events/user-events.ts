@@ -14,6 +14,10 @@ export type UserEventType =
   | 'transfer.held'
   | 'transfer.cancelled'
   | 'balance.changed'
+  | 'topup.succeeded'
+  | 'topup.failed'
+  | 'withdrawal.succeeded'
+  | 'withdrawal.failed'
   | 'security.alert';
 
 export interface UserEvent {

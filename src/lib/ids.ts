@@ -22,7 +22,8 @@ export type IdPrefix =
   | 'aud'
   | 'kyr'
   | 'pky'
-  | 'evt';
+  | 'evt'
+  | 'crd';
 
 export function newId(prefix: IdPrefix, nowMs: number): string {
   return `${prefix}_${ulidBody(nowMs, randomBytes(10))}`;

@@ -1,7 +1,9 @@
 import type { CodeSpec, Failure } from '../lib/code-spec.js';
+import { fundingCodes } from './funding-codes.js';
+import { fxCodes } from './fx-codes.js';
 
 /** Every outcome of the wallet that goes against the caller; docs/errors.md lists them. */
-export const walletCodes = {
+const p2pCodes = {
   insufficient_funds: {
     status: 402,
     retryable: true,
@@ -64,6 +66,13 @@ export const walletCodes = {
       'zh-CN': '只能撤销尚在保留期内的转账',
     },
   },
+} as const satisfies Record<string, CodeSpec>;
+
+/** The whole table: P2P and balances here, and the tables beside their rules (FX, funding). */
+export const walletCodes = {
+  ...p2pCodes,
+  ...fxCodes,
+  ...fundingCodes,
 } as const satisfies Record<string, CodeSpec>;
 
 export type WalletCode = keyof typeof walletCodes;

@@ -5,3 +5,36 @@ export { createWalletService } from './service.js';
 export type { Balance, P2PInput, WalletDeps, WalletResult, WalletService } from './service.js';
 export type { Arrival, TransferFilter, TransferStatus, WalletTransfer } from './transfers-sql.js';
 export { ensureSystemAccount, ensureWalletAccount } from './accounts.js';
+export {
+  createFx,
+  ensureFxPositionAccount,
+  formatRate,
+  fxCodes,
+  FX_QUOTE_TTL_MS,
+  FX_SPREAD_BPS_MAX,
+  runFxRateCommand,
+} from './fx.js';
+export type {
+  Fx,
+  FxCode,
+  FxConversion,
+  FxDeps,
+  FxFailure,
+  FxQuote,
+  FxQuoteRequest,
+  FxRate,
+  FxRateInput,
+  FxResult,
+} from './fx.js';
+export { fundingCodes } from './funding-codes.js';
+export type { FundingCode, FundingFailure } from './funding-codes.js';
+export { CARDS_PER_USER_MAX } from './cards.js';
+export type { BindCardInput, Card, FundingDeps, FundingMovement, FundingResult } from './cards.js';
+export type { Topup, TopupInput } from './topups.js';
+export type { Withdrawal, WithdrawalInput } from './withdrawals.js';
+export {
+  createFunding,
+  FUNDING_POLL_INTERVAL_MS,
+  type CallbackOutcome,
+  type Funding,
+} from './gateway-events.js';

@@ -1,4 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { cardRoutes } from './cards.js';
+import { fxRoutes } from './fx.js';
+import { gatewayCallbackRoutes } from './gateway-callbacks.js';
+import { topupRoutes } from './topups.js';
+import { withdrawalRoutes } from './withdrawals.js';
 import { recipientsRoute } from './recipients.js';
 import type { WalletRouteDeps } from './shared.js';
 import { transactionsRoute } from './transactions.js';
@@ -14,5 +19,10 @@ export function walletRoutes(deps: WalletRouteDeps): FastifyPluginAsync {
     recipientsRoute(app, deps);
     transferRoutes(app, deps);
     transactionsRoute(app, deps);
+    fxRoutes(app, deps);
+    cardRoutes(app, deps);
+    topupRoutes(app, deps);
+    withdrawalRoutes(app, deps);
+    gatewayCallbackRoutes(app, deps);
   };
 }

@@ -7,6 +7,8 @@ import {
 import { formatAmount, isCurrencyCode } from '../../../money/index.js';
 import {
   walletCodes,
+  type Funding,
+  type Fx,
   type WalletFailure,
   type WalletService,
   type WalletTransfer,
@@ -17,6 +19,8 @@ import { ProblemError, problemResponse } from '../../problem.js';
 export interface WalletRouteDeps {
   readonly wallet: WalletService;
   readonly identity: IdentityServices;
+  readonly fx: Fx;
+  readonly funding: Funding;
 }
 
 type AnyCode = keyof typeof walletCodes | keyof typeof identityCodes;
