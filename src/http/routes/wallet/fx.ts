@@ -1,57 +1,29 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { identityCodes, type IdentityCode, type IdentityFailure } from '../../../identity/index.js';
-import { walletCodes, type WalletCode, type WalletFailure } from '../../../wallet/index.js';
 import {
   formatRate,
-  fxCodes,
   FX_QUOTE_TTL_MS,
   FX_SPREAD_BPS_MAX,
-  type Fx,
-  type FxCode,
   type FxConversion,
-  type FxFailure,
   type FxQuote,
   type FxQuoteRequest,
   type FxRate,
 } from '../../../wallet/index.js';
+import { identityCodes } from '../../../identity/index.js';
 import { authOf } from '../../auth.js';
 import { positiveMoney } from '../../money-problems.js';
-import { ProblemError, problemResponse } from '../../problem.js';
+import { ProblemError } from '../../problem.js';
 import { typed } from '../identity/shared.js';
-import { MoneySchema, moneyJson, Timestamp, type WalletRouteDeps } from './shared.js';
+import {
+  errorResponses,
+  MoneySchema,
+  moneyJson,
+  Timestamp,
+  walletProblem,
+  type WalletRouteDeps,
+} from './shared.js';
 
-export type FxRouteDeps = WalletRouteDeps & { readonly fx: Fx };
-
-type AnyCode = FxCode | WalletCode | IdentityCode;
-
-function specOf(code: AnyCode) {
-  if (code in fxCodes) return fxCodes[code as FxCode];
-  if (code in walletCodes) return walletCodes[code as WalletCode];
-  return identityCodes[code as IdentityCode];
-}
-
-function fxProblem(result: FxFailure | WalletFailure | IdentityFailure): ProblemError {
-  return new ProblemError(result.code, {
-    spec: specOf(result.code),
-    ...(result.param === undefined ? {} : { param: result.param }),
-    ...(result.detail === undefined ? {} : { detail: result.detail }),
-  });
-}
-
-function errorResponses(...codes: AnyCode[]) {
-  const byStatus = new Map<number, string[]>([
-    [400, ['validation_failed']],
-    [429, ['rate_limited']],
-  ]);
-  for (const code of codes) {
-    const status = specOf(code).status;
-    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
-  }
-  const responses: Record<number, ReturnType<typeof problemResponse>> = {};
-  for (const [status, list] of byStatus) responses[status] = problemResponse(list.join(', '));
-  return responses;
-}
+export type FxRouteDeps = WalletRouteDeps;
 
 const CurrencyCode = Type.String({ pattern: '^[A-Z]{3}$', examples: ['CNY'] });
 const MidRate = Type.String({
@@ -212,7 +184,7 @@ function userFxRoutes(app: FastifyInstance, deps: FxRouteDeps): void {
     },
     async (request, reply) => {
       const result = await deps.fx.quote(authOf(request).user.id, quoteRequest(request.body));
-      if (!result.ok) throw fxProblem(result);
+      if (!result.ok) throw walletProblem(result);
       return reply.code(201).send(quoteJson(result.quote));
     },
   );
@@ -253,7 +225,7 @@ function userFxRoutes(app: FastifyInstance, deps: FxRouteDeps): void {
         request.body.quote_id,
         String(request.headers['idempotency-key']),
       );
-      if (!result.ok) throw fxProblem(result);
+      if (!result.ok) throw walletProblem(result);
       return reply.code(201).send(conversionJson(result.conversion));
     },
   );
@@ -343,7 +315,7 @@ function adminFxRoutes(app: FastifyInstance, deps: FxRouteDeps): void {
         mid: body.mid,
         spreadBps: body.spread_bps,
       });
-      if (!result.ok) throw fxProblem(result);
+      if (!result.ok) throw walletProblem(result);
       const r = result.rate;
       return {
         base: r.base,
