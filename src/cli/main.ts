@@ -10,6 +10,7 @@ import { grantOperator } from '../identity/index.js';
 import { runFxRateCommand } from '../wallet/index.js';
 import { publicKeyPem, verifyLedger } from '../ledger/index.js';
 import { startWorkers } from '../workers/index.js';
+import { DEMO_PASSWORD, DEMO_PIN, demoSeeded, seedDemo, type DemoLogin } from './demo.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { backgroundJobs, serve } from './serve.js';
 
@@ -20,6 +21,7 @@ const USAGE = `usage: hebao <command>
   migrate               apply database migrations and exit
   verify                check every ledger invariant and the audit chain; exit 0 only if all hold
   seal                  seal every committed transfer now and print the latest block
+  seed-demo             create the demo users (development; also done on the first start)
   sandbox-bank [--port N]
                         run the sandbox bank alone (development; default port 3100)
   fx-rate <base> <quote> <mid> <spread-bps>
@@ -52,6 +54,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         );
         return 0;
       });
+    case 'seed-demo':
+      return runSeedDemo();
     case 'sandbox-bank':
       return runSandboxBank(args);
     case 'fx-rate':
@@ -173,12 +177,48 @@ async function runServe(worker: boolean): Promise<number> {
     throw error;
   }
   console.log(`\nHebao is running (${rt.config.env}; database: ${rt.databaseLabel})\n`);
-  for (const [name, url] of Object.entries(server.urls)) console.log(`  ${name.padEnd(10)} ${url}`);
+  for (const [name, url] of Object.entries(server.urls)) console.log(`  ${name.padEnd(12)} ${url}`);
+  if (rt.config.env === 'development' && !(await demoSeeded(rt))) {
+    console.log('\nFirst start: creating demo users (top-ups settle through the sandbox bank)...');
+    try {
+      printDemoLogins(await seedDemo(rt));
+    } catch (error) {
+      // The server is useful without demo data; say what went wrong and keep serving.
+      console.error(
+        `Demo data not created: ${(error as Error).message} (retry: npx hebao seed-demo)`,
+      );
+    }
+  }
   console.log('\nPress Ctrl+C to stop.\n');
   await untilSignal();
   await server.close();
   await rt.close();
   return 0;
+}
+
+/** Demo users need the API listening: their top-ups settle by the sandbox bank's callbacks. */
+async function runSeedDemo(): Promise<number> {
+  const rt = await openRuntime(loadConfig());
+  try {
+    if (rt.config.env !== 'development') {
+      process.stderr.write('hebao: demo data is for development only\n');
+      return 2;
+    }
+    const server = await serve(rt, { worker: true });
+    try {
+      printDemoLogins(await seedDemo(rt));
+    } finally {
+      await server.close();
+    }
+    return 0;
+  } finally {
+    await rt.close();
+  }
+}
+
+function printDemoLogins(logins: readonly DemoLogin[]): void {
+  console.log(`\nDemo users (password "${DEMO_PASSWORD}", payment PIN ${DEMO_PIN}):`);
+  for (const { login, name } of logins) console.log(`  ${login.padEnd(16)} ${name}`);
 }
 
 async function runWorker(): Promise<number> {
