@@ -22,6 +22,14 @@ export async function ensureWalletAccount(
   currency: string,
   now: Date,
 ): Promise<string> {
+  // The mapping is written after the ledger account, so finding it means both exist: the
+  // common case costs one indexed read, not an account-creating transaction.
+  const { rows } = await db.query<{ account_id: string }>({
+    name: 'wallet_account_of',
+    text: 'SELECT account_id FROM wallet_accounts WHERE user_id = $1 AND currency = $2',
+    values: [user.id, currency],
+  });
+  if (rows[0] !== undefined) return rows[0].account_id;
   const accountId = walletAccountId(user.id, user.createdAt.getTime(), currency);
   const [result] = await ledger.createAccounts([
     {
@@ -44,12 +52,21 @@ export async function ensureWalletAccount(
   return accountId;
 }
 
+/**
+ * System accounts are created once and never go away, so each ledger remembers the ones it has
+ * made sure of, and a payment does not open an account-creating transaction every time.
+ */
+const ensuredSystemAccounts = new WeakMap<Ledger, Set<string>>();
+
 export async function ensureSystemAccount(
   ledger: Ledger,
   code: SystemAccountCode,
   currency: string,
 ): Promise<string> {
   const accountId = systemAccountId(code, currency);
+  const ensured = ensuredSystemAccounts.get(ledger) ?? new Set<string>();
+  ensuredSystemAccounts.set(ledger, ensured);
+  if (ensured.has(accountId)) return accountId;
   const [result] = await ledger.createAccounts([
     { id: accountId, currency, code, owner: 'system' },
   ]);
@@ -57,6 +74,7 @@ export async function ensureSystemAccount(
     result?.code === 'ok' || result?.code === 'exists',
     `system account ${code} ${currency}: ${result?.code}`,
   );
+  ensured.add(accountId);
   return accountId;
 }
 
