@@ -6,6 +6,7 @@
 import { cpus, totalmem } from 'node:os';
 import { createPool, migrate, startTemporaryPostgres, type Pool } from '../src/db/index.js';
 import { runLedgerBench } from './ledger.js';
+import { runP2pBench } from './p2p.js';
 import { runPgbench } from './pgbench.js';
 
 export interface BenchDatabase {
@@ -17,6 +18,7 @@ export interface BenchDatabase {
 const benches: Record<string, (database: BenchDatabase) => Promise<void>> = {
   ledger: (database) => runLedgerBench(database.pool),
   pgbench: runPgbench,
+  p2p: runP2pBench,
 };
 
 export async function main(args: readonly string[]): Promise<number> {

@@ -10,6 +10,13 @@ const run = promisify(execFile);
  * `pgbench` program (Debian: `apt-get install postgresql-client`); without it, it says so.
  */
 export async function runPgbench(database: BenchDatabase): Promise<void> {
+  await measurePgbench(database);
+}
+
+/** Runs pgbench and prints its figures; undefined when pgbench is not installed. */
+export async function measurePgbench(
+  database: BenchDatabase,
+): Promise<{ readonly tps: number; readonly latencyMs: number } | undefined> {
   const url = new URL(database.url);
   const env = { ...process.env, PGPASSWORD: decodeURIComponent(url.password) };
   const name = decodeURIComponent(url.pathname.slice(1)) || 'postgres';
@@ -26,7 +33,7 @@ export async function runPgbench(database: BenchDatabase): Promise<void> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       console.log('pgbench: not installed (Debian: apt-get install postgresql-client); skipped');
-      return;
+      return undefined;
     }
     throw error;
   }
@@ -38,4 +45,5 @@ export async function runPgbench(database: BenchDatabase): Promise<void> {
   console.log(
     `pgbench TPC-B (scale 8, 8 clients, 2 threads, 20 s, same server)\n  ${Math.round(Number(tps)).toLocaleString('en')} transactions/s; latency average ${latency} ms`,
   );
+  return { tps: Number(tps), latencyMs: Number(latency) };
 }
