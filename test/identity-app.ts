@@ -31,11 +31,13 @@ import { defaultRiskPolicy, type RiskPolicy } from '../src/risk/index.js';
 import {
   createFunding,
   createFx,
+  createMoneyRequests,
   createWalletService,
   ensureSystemAccount,
   ensureWalletAccount,
   type Funding,
   type Fx,
+  type MoneyRequests,
   type WalletService,
 } from '../src/wallet/index.js';
 import { parseKeyring } from '../src/lib/encryption.js';
@@ -63,6 +65,8 @@ export interface IdentityHarness {
   readonly fx: Fx;
   /** Cards, top-ups and withdrawals, over the `gateway` option's gateway. */
   readonly funding: Funding;
+  /** Money requests (request money, split a bill); their routes are registered too. */
+  readonly requests: MoneyRequests;
   /** Puts money in a user's wallet from the bank clearing account, as a settled top-up would. */
   fund(userId: string, amountMinor: bigint, currency?: string): Promise<void>;
   readonly hmacKey: Buffer;
@@ -163,6 +167,13 @@ export async function createIdentityHarness(
     gateway,
     currencies: options.currencies ?? ['CNY', 'USD', 'HKD'],
   });
+  const requests = createMoneyRequests({
+    pool: db.pool,
+    clock,
+    wallet,
+    identity: services,
+    currencies: options.currencies ?? ['CNY', 'USD', 'HKD'],
+  });
   const messages = createMessageDispatcher({ pool: db.pool, clock, sender: devInboxSender() });
   const readInbox = async (to: string) => {
     await messages.deliverDue();
@@ -177,7 +188,7 @@ export async function createIdentityHarness(
     bodyLimitBytes: 64 * 1024,
     rateLimitPerMinute: options.rateLimitPerMinute ?? 1_000_000,
     idempotency: createIdempotencyStore(db.pool, clock),
-    wallet: { wallet, identity: services, fx, funding },
+    wallet: { wallet, identity: services, fx, funding, requests },
     events: {
       db: db.pool,
       hub,
@@ -218,6 +229,7 @@ export async function createIdentityHarness(
     wallet,
     fx,
     funding,
+    requests,
     async fund(userId, amountMinor, currency = 'CNY') {
       const user = await identity.getUser(userId);
       if (user === undefined) throw new Error(`no user ${userId}`);

@@ -23,8 +23,10 @@ import { createSandboxGateway, startSandboxBank, type PaymentGateway } from '../
 import {
   createFunding,
   createFx,
+  createMoneyRequests,
   createWalletService,
   type Funding,
+  type MoneyRequests,
   type Fx,
   type WalletService,
 } from '../wallet/index.js';
@@ -53,6 +55,7 @@ export interface Runtime {
   readonly wallet: WalletService;
   readonly fx: Fx;
   readonly funding: Funding;
+  readonly requests: MoneyRequests;
   /** The sandbox bank's URL when this process runs one (development without HEBAO_GATEWAY_URL). */
   readonly sandboxBankUrl: string | undefined;
   /** The key that signs seal blocks, from HEBAO_SEAL_SIGNING_KEY. */
@@ -102,6 +105,14 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     kycDocumentTypes: config.kycDocumentTypes,
   });
   const bank = await openGateway(config, log);
+  const wallet = createWalletService({
+    pool,
+    clock,
+    ledger,
+    identity,
+    risk: defaultRiskPolicy,
+    currencies,
+  });
   const sender =
     config.env === 'development'
       ? devInboxSender((m) =>
@@ -121,14 +132,8 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     ledger,
     sealer: createSealer({ pool, clock, signingKey }),
     identity,
-    wallet: createWalletService({
-      pool,
-      clock,
-      ledger,
-      identity,
-      risk: defaultRiskPolicy,
-      currencies,
-    }),
+    wallet,
+    requests: createMoneyRequests({ pool, clock, wallet, identity, currencies }),
     fx: createFx({ pool, clock, ledger, identity, currencies }),
     funding: createFunding({ pool, clock, ledger, identity, gateway: bank.gateway, currencies }),
     sandboxBankUrl: bank.sandboxUrl,

@@ -76,6 +76,7 @@ export async function serve(
       identity: runtime.identity,
       fx: runtime.fx,
       funding: runtime.funding,
+      requests: runtime.requests,
     },
     events: {
       db: pool,

@@ -18,6 +18,9 @@ export type UserEventType =
   | 'topup.failed'
   | 'withdrawal.succeeded'
   | 'withdrawal.failed'
+  | 'request.received'
+  | 'request.paid'
+  | 'request.declined'
   | 'security.alert';
 
 export interface UserEvent {

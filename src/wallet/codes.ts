@@ -1,6 +1,7 @@
 import type { CodeSpec, Failure } from '../lib/code-spec.js';
 import { fundingCodes } from './funding-codes.js';
 import { fxCodes } from './fx-codes.js';
+import { requestCodes } from './requests-codes.js';
 
 /** Every outcome of the wallet that goes against the caller; docs/errors.md lists them. */
 const p2pCodes = {
@@ -73,6 +74,7 @@ export const walletCodes = {
   ...p2pCodes,
   ...fxCodes,
   ...fundingCodes,
+  ...requestCodes,
 } as const satisfies Record<string, CodeSpec>;
 
 export type WalletCode = keyof typeof walletCodes;

@@ -38,3 +38,15 @@ export {
   type CallbackOutcome,
   type Funding,
 } from './gateway-events.js';
+export { requestCodes } from './requests-codes.js';
+export type { RequestCode, RequestFailure } from './requests-codes.js';
+export { createMoneyRequests, planShares, REQUEST_PAYERS_MAX } from './requests.js';
+export type {
+  MoneyRequest,
+  MoneyRequestInput,
+  MoneyRequestPage,
+  MoneyRequests,
+  MoneyRequestsDeps,
+  MoneyRequestShare,
+  PayShareInput,
+} from './requests.js';

@@ -365,6 +365,16 @@ export function createWalletService(deps: WalletDeps): WalletService {
       if (found === undefined || found.payerId !== payerId) {
         return failure('transfer_not_found', { param: 'id' });
       }
+      // A held transfer that paid a share of a money request stays: the share says it was paid.
+      const { rows: paidShare } = await pool.query(
+        'SELECT 1 FROM money_request_shares WHERE transfer_id = $1',
+        [transferId],
+      );
+      if (paidShare.length > 0) {
+        return failure('transfer_not_cancellable', {
+          detail: 'This transfer paid a money request; ask the requester to refund it instead.',
+        });
+      }
       if (!(await moveStatus(pool, transferId, ['held'], 'cancelling', now()))) {
         return failure('transfer_not_cancellable');
       }

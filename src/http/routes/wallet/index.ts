@@ -5,6 +5,7 @@ import { gatewayCallbackRoutes } from './gateway-callbacks.js';
 import { topupRoutes } from './topups.js';
 import { withdrawalRoutes } from './withdrawals.js';
 import { recipientsRoute } from './recipients.js';
+import { requestRoutes } from './requests.js';
 import type { WalletRouteDeps } from './shared.js';
 import { transactionsRoute } from './transactions.js';
 import { transferRoutes } from './transfers.js';
@@ -24,5 +25,6 @@ export function walletRoutes(deps: WalletRouteDeps): FastifyPluginAsync {
     topupRoutes(app, deps);
     withdrawalRoutes(app, deps);
     gatewayCallbackRoutes(app, deps);
+    requestRoutes(app, deps);
   };
 }

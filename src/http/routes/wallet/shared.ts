@@ -8,6 +8,7 @@ import { formatAmount, isCurrencyCode } from '../../../money/index.js';
 import {
   walletCodes,
   type Funding,
+  type MoneyRequests,
   type Fx,
   type WalletFailure,
   type WalletService,
@@ -21,6 +22,7 @@ export interface WalletRouteDeps {
   readonly identity: IdentityServices;
   readonly fx: Fx;
   readonly funding: Funding;
+  readonly requests: MoneyRequests;
 }
 
 type AnyCode = keyof typeof walletCodes | keyof typeof identityCodes;
