@@ -180,7 +180,7 @@ async function openGateway(
     apiKey: config.gatewayApiKey,
     callbackSecret: config.gatewayCallbackSecret,
     delays: { settleMs: SANDBOX_SETTLE_MS, callbackDelayMs: 0 },
-    log: log.child({ service: 'sandbox-bank' }),
+    log: log.child({ component: 'sandbox-bank' }),
   });
   return {
     gateway: createSandboxGateway({ baseUrl: bank.url, ...credentials }),
