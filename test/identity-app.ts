@@ -31,6 +31,7 @@ import { defaultRiskPolicy, type RiskPolicy } from '../src/risk/index.js';
 import {
   createFunding,
   createFx,
+  createHistory,
   createMoneyRequests,
   createWalletService,
   ensureSystemAccount,
@@ -188,7 +189,14 @@ export async function createIdentityHarness(
     bodyLimitBytes: 64 * 1024,
     rateLimitPerMinute: options.rateLimitPerMinute ?? 1_000_000,
     idempotency: createIdempotencyStore(db.pool, clock),
-    wallet: { wallet, identity: services, fx, funding, requests },
+    wallet: {
+      wallet,
+      identity: services,
+      fx,
+      funding,
+      requests,
+      history: createHistory({ pool: db.pool, clock, timeZone: config.timeZone }),
+    },
     events: {
       db: db.pool,
       hub,

@@ -3,7 +3,7 @@ import { buildApp } from '../http/index.js';
 import { migrationsApplied, loadMigrations } from '../db/index.js';
 import { createEventHub, readDevInbox } from '../events/index.js';
 import { limits } from '../limits.js';
-import { FUNDING_POLL_INTERVAL_MS } from '../wallet/index.js';
+import { createHistory, FUNDING_POLL_INTERVAL_MS } from '../wallet/index.js';
 import { startWorkers, type Job, type Workers } from '../workers/index.js';
 import type { Runtime } from './runtime.js';
 
@@ -77,6 +77,7 @@ export async function serve(
       fx: runtime.fx,
       funding: runtime.funding,
       requests: runtime.requests,
+      history: createHistory({ pool, clock: runtime.clock, timeZone: config.timeZone }),
     },
     events: {
       db: pool,

@@ -50,3 +50,15 @@ export type {
   MoneyRequestShare,
   PayShareInput,
 } from './requests.js';
+export { createHistory, isTimeZone } from './history.js';
+export type {
+  History,
+  HistoryDeps,
+  HistoryEntry,
+  HistoryFilter,
+  HistoryPage,
+  MonthlyStatement,
+  Receipt,
+  SpendingInsights,
+  TimelineStep,
+} from './history.js';

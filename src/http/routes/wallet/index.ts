@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { cardRoutes } from './cards.js';
 import { fxRoutes } from './fx.js';
 import { gatewayCallbackRoutes } from './gateway-callbacks.js';
+import { historyRoutes } from './history.js';
 import { topupRoutes } from './topups.js';
 import { withdrawalRoutes } from './withdrawals.js';
 import { recipientsRoute } from './recipients.js';
@@ -20,6 +21,7 @@ export function walletRoutes(deps: WalletRouteDeps): FastifyPluginAsync {
     recipientsRoute(app, deps);
     transferRoutes(app, deps);
     transactionsRoute(app, deps);
+    historyRoutes(app, deps);
     fxRoutes(app, deps);
     cardRoutes(app, deps);
     topupRoutes(app, deps);

@@ -10,6 +10,7 @@ import {
   type Funding,
   type MoneyRequests,
   type Fx,
+  type History,
   type WalletFailure,
   type WalletService,
   type WalletTransfer,
@@ -23,6 +24,7 @@ export interface WalletRouteDeps {
   readonly fx: Fx;
   readonly funding: Funding;
   readonly requests: MoneyRequests;
+  readonly history: History;
 }
 
 type AnyCode = keyof typeof walletCodes | keyof typeof identityCodes;
