@@ -3,7 +3,7 @@ export { walletCodes } from './codes.js';
 export type { WalletCode, WalletFailure } from './codes.js';
 export { createWalletService } from './service.js';
 export type { Balance, P2PInput, WalletDeps, WalletResult, WalletService } from './service.js';
-export type { Arrival, TransferFilter, TransferStatus, WalletTransfer } from './transfers-sql.js';
+export type { Arrival, TransferStatus, WalletTransfer } from './transfers-sql.js';
 export { ensureSystemAccount, ensureWalletAccount } from './accounts.js';
 export {
   createFx,

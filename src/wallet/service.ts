@@ -17,11 +17,9 @@ import {
   moveStatus,
   selectByKey,
   selectDue,
-  selectForUser,
   selectTransfer,
   selectUnsettled,
   type Arrival,
-  type TransferFilter,
   type WalletTransfer,
 } from './transfers-sql.js';
 
@@ -62,11 +60,6 @@ export interface WalletService {
   hasPaid(payerId: string, payeeId: string): Promise<boolean>;
   /** A transfer the user paid or received; another user's id is not found. */
   getTransfer(userId: string, transferId: string): Promise<WalletTransfer | undefined>;
-  listTransfers(
-    userId: string,
-    page: { readonly limit: number; readonly startingAfter?: string | undefined },
-    filter?: TransferFilter,
-  ): Promise<{ readonly data: WalletTransfer[]; readonly hasMore: boolean }>;
   /** Jobs: release held transfers that are due; settle transfers a crash left half-way. */
   releaseDue(): Promise<number>;
   recoverUnsettled(): Promise<number>;
@@ -386,10 +379,6 @@ export function createWalletService(deps: WalletDeps): WalletService {
       return found !== undefined && (found.payerId === userId || found.payeeId === userId)
         ? found
         : undefined;
-    },
-    async listTransfers(userId, page, filter) {
-      const rows = await selectForUser(pool, userId, { ...page, limit: page.limit + 1 }, filter);
-      return { data: rows.slice(0, page.limit), hasMore: rows.length > page.limit };
     },
     async releaseDue() {
       const due = await selectDue(pool, now(), limits.walletJobBatchSizeMax);

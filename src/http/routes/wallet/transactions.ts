@@ -5,7 +5,15 @@ import { authOf } from '../../auth.js';
 import { typed } from '../identity/shared.js';
 import { positiveMoney } from '../../money-problems.js';
 import { ProblemError } from '../../problem.js';
-import { errorResponses, TransferSchema, transferJson, type WalletRouteDeps } from './shared.js';
+import {
+  HistoryEntrySchema,
+  HistoryStatusSchema,
+  HistoryTypeSchema,
+  historyEntryJson,
+} from './history.js';
+import { errorResponses, type WalletRouteDeps } from './shared.js';
+
+const TransferId = Type.String({ pattern: '^trf_[0-9A-HJKMNP-TV-Z]{26}$' });
 
 /** An amount bound of the filter, in the minor units of the filter's currency. */
 function amountFilter(
@@ -30,7 +38,8 @@ export function transactionsRoute(app: FastifyInstance, deps: WalletRouteDeps): 
       config: { auth: 'user' },
       schema: {
         tags: ['wallet'],
-        summary: 'The signed-in user’s transfers, sent and received, newest first',
+        summary:
+          'The signed-in user’s history: transfers sent and received, top-ups, withdrawals and conversions, newest first',
         querystring: Type.Object(
           {
             limit: Type.Integer({
@@ -38,25 +47,19 @@ export function transactionsRoute(app: FastifyInstance, deps: WalletRouteDeps): 
               maximum: limits.pageSizeMax,
               default: limits.pageSizeDefault,
             }),
-            starting_after: Type.Optional(Type.String({ pattern: '^trf_[0-9A-HJKMNP-TV-Z]{26}$' })),
-            type: Type.Optional(
-              Type.Literal('p2p', { description: 'Only P2P transfers exist yet.' }),
-            ),
-            status: Type.Optional(
-              Type.Union([
-                Type.Literal('processing'),
-                Type.Literal('held'),
-                Type.Literal('releasing'),
-                Type.Literal('cancelling'),
-                Type.Literal('completed'),
-                Type.Literal('cancelled'),
-                Type.Literal('failed'),
-              ]),
-            ),
+            starting_after: Type.Optional(TransferId),
+            ending_before: Type.Optional(TransferId),
+            type: Type.Optional(HistoryTypeSchema),
+            status: Type.Optional(HistoryStatusSchema),
             direction: Type.Optional(
               Type.Union([Type.Literal('incoming'), Type.Literal('outgoing')]),
             ),
-            counterparty: Type.Optional(Type.String({ pattern: '^usr_[0-9A-HJKMNP-TV-Z]{26}$' })),
+            counterparty: Type.Optional(
+              Type.String({
+                pattern: '^(usr|crd)_[0-9A-HJKMNP-TV-Z]{26}$',
+                description: 'A user (p2p) or a card (topup, withdrawal).',
+              }),
+            ),
             currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
             created_gte: Type.Optional(Type.String({ format: 'date-time' })),
             created_lt: Type.Optional(Type.String({ format: 'date-time' })),
@@ -74,7 +77,7 @@ export function transactionsRoute(app: FastifyInstance, deps: WalletRouteDeps): 
         ),
         response: {
           200: Type.Object(
-            { data: Type.Array(TransferSchema), has_more: Type.Boolean() },
+            { data: Type.Array(HistoryEntrySchema), has_more: Type.Boolean() },
             { additionalProperties: false },
           ),
           ...errorResponses('unauthenticated', 'session_expired'),
@@ -82,12 +85,22 @@ export function transactionsRoute(app: FastifyInstance, deps: WalletRouteDeps): 
       },
     },
     async (request) => {
-      const userId = authOf(request).user.id;
       const query = request.query;
-      const page = await deps.wallet.listTransfers(
-        userId,
-        { limit: query.limit, startingAfter: query.starting_after },
+      if (query.starting_after !== undefined && query.ending_before !== undefined) {
+        throw new ProblemError('validation_failed', {
+          param: 'ending_before',
+          detail: 'Give starting_after or ending_before, not both.',
+        });
+      }
+      const page = await deps.history.list(
+        authOf(request).user.id,
         {
+          limit: query.limit,
+          startingAfter: query.starting_after,
+          endingBefore: query.ending_before,
+        },
+        {
+          type: query.type,
           status: query.status,
           direction: query.direction,
           counterpartyId: query.counterparty,
@@ -99,7 +112,7 @@ export function transactionsRoute(app: FastifyInstance, deps: WalletRouteDeps): 
           noteContains: query.q,
         },
       );
-      return { data: page.data.map((t) => transferJson(t, userId)), has_more: page.hasMore };
+      return { data: page.data.map(historyEntryJson), has_more: page.hasMore };
     },
   );
 }
