@@ -82,6 +82,8 @@ export const limits = {
   walletJobBatchSizeMax: 500,
   walletUnsettledAfterMs: 10 * 60_000,
   walletJobIntervalMs: 1000,
+  /** Wallet accounts a process remembers as existing (each entry ~100 bytes). */
+  walletAccountCacheMax: 100_000,
   /** A P2P transfer's note. */
   transferNoteLengthMax: 140,
   /** Server-Sent Event streams: open per user, events read per wake-up, heartbeat, overlap. */

@@ -7,6 +7,8 @@ import { limits } from '../src/limits.js';
 import { planBatch } from '../src/ledger/plan.js';
 import {
   accountResultCodes,
+  batchedWrite,
+  type BatchWriter,
   transferResultCodes,
   verifyLedger,
   type Ledger,
@@ -397,6 +399,35 @@ describe('transfer results', () => {
     const { rows } = await db.pool.query('SELECT transfer_id FROM domain_orders');
     expect(rows).toEqual([{ transfer_id: good.id }]);
     expect((await ledger.getTransfers([good.id, bad.id])).map((t) => t.id)).toEqual([good.id]);
+  });
+
+  it('a batched write runs once per batch with every successful command that carries it', async () => {
+    const { wallet, other } = await accounts();
+    await db.pool.query('CREATE TABLE IF NOT EXISTS domain_marks (transfer_id text PRIMARY KEY)');
+    const calls: string[][] = [];
+    const mark: BatchWriter<string> = async (tx, items) => {
+      calls.push(items.map((i) => i.item));
+      expect(items.every((i) => i.result.code === 'ok' && i.result.id === i.item)).toBe(true);
+      await tx.query('INSERT INTO domain_marks SELECT unnest($1::text[])', [
+        items.map((i) => i.item),
+      ]);
+    };
+    const commands = [
+      move(wallet, other, 1n),
+      move(wallet, other, 0n),
+      move(wallet, other, 2n),
+      move(wallet, other, 3n),
+    ];
+    const results = await ledger.submit(commands, {
+      writes: commands.map((c) => batchedWrite(mark, c.id)),
+    });
+    expect(results.map((r) => r.code)).toEqual(['ok', 'amount_must_be_positive', 'ok', 'ok']);
+    const succeeded = [commands[0]!.id, commands[2]!.id, commands[3]!.id];
+    expect(calls).toEqual([succeeded]);
+    const { rows } = await db.pool.query<{ transfer_id: string }>(
+      'SELECT transfer_id FROM domain_marks ORDER BY transfer_id',
+    );
+    expect(rows.map((r) => r.transfer_id)).toEqual([...succeeded].sort());
   });
 
   it('account creation results', async () => {

@@ -293,6 +293,8 @@ describe('delayed arrival', () => {
       headers: payer.bearer,
     });
     expect(done.json().status).toBe('completed');
+    expect(await eventTypes(payer)).toEqual(['balance.changed', 'transfer.held']);
+    expect(await eventTypes(payee)).toEqual(['balance.changed', 'transfer.received']);
   });
 
   it('lets the payer cancel while held; the money and the limit come back', async () => {
@@ -323,8 +325,25 @@ describe('delayed arrival', () => {
     expect(again.json().code).toBe('transfer_not_cancellable');
     const limits = await h.inject({ method: 'GET', url: '/v1/me/limits', headers: alice.bearer });
     expect(limits.json().daily.used).toBe('0.00');
+    expect(await eventTypes(alice)).toEqual([
+      'balance.changed',
+      'balance.changed',
+      'transfer.cancelled',
+      'transfer.held',
+    ]);
+    expect(await eventTypes(bob)).toEqual([]);
   });
 });
+
+/** The types of a user's events, sorted; funding events are left out. */
+async function eventTypes(who: SignedInUser): Promise<string[]> {
+  const listed = await h.inject({ method: 'GET', url: '/v1/events', headers: who.bearer });
+  expect(listed.statusCode).toBe(200);
+  return (listed.json().data as Array<{ type: string; data: Record<string, unknown> }>)
+    .filter((e) => e.type.startsWith('transfer.') || e.data['transfer_id'] !== undefined)
+    .map((e) => e.type)
+    .sort();
+}
 
 describe('recipients', () => {
   it('finds a verified user by phone, with whether the payer paid them before', async () => {

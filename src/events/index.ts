@@ -16,5 +16,11 @@ export type {
 } from './messages.js';
 export { renderMessage } from './templates.js';
 export type { MessageLocale, MessageTemplate, TemplateVars } from './templates.js';
-export { appendUserEvent, createEventHub, listUserEvents, userEventsSince } from './user-events.js';
-export type { EventHub, UserEvent, UserEventType } from './user-events.js';
+export {
+  appendUserEvent,
+  appendUserEvents,
+  createEventHub,
+  listUserEvents,
+  userEventsSince,
+} from './user-events.js';
+export type { EventHub, NewUserEvent, UserEvent, UserEventType } from './user-events.js';

@@ -33,20 +33,48 @@ export interface UserEvent {
 
 const CHANNEL = 'hebao_user_events';
 
+export interface NewUserEvent {
+  readonly userId: string;
+  readonly type: UserEventType;
+  readonly data: object;
+}
+
 export async function appendUserEvent(
   tx: Executor,
-  event: { readonly userId: string; readonly type: UserEventType; readonly data: object },
+  event: NewUserEvent,
   now: Date,
 ): Promise<string> {
-  const id = newId('evt', now.getTime());
-  await tx.query(
-    `WITH added AS (
-       INSERT INTO user_events (id, user_id, type, data, created_at) VALUES ($1, $2, $3, $4, $5)
+  return (await appendUserEvents(tx, [event], now))[0]!;
+}
+
+/**
+ * Events in one statement, and one notification per user they concern (PostgreSQL delivers a
+ * transaction's notifications when it commits, so listeners never see an event that rolls back).
+ */
+export async function appendUserEvents(
+  tx: Executor,
+  events: readonly NewUserEvent[],
+  now: Date,
+): Promise<string[]> {
+  const ids = events.map(() => newId('evt', now.getTime()));
+  if (events.length === 0) return ids;
+  await tx.query({
+    name: 'events_append',
+    text: `WITH added AS (
+       INSERT INTO user_events (id, user_id, type, data, created_at)
+       SELECT id, user_id, type, data, $5
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[]) AS e(id, user_id, type, data)
      )
-     SELECT pg_notify('${CHANNEL}', $2)`,
-    [id, event.userId, event.type, JSON.stringify(event.data), now],
-  );
-  return id;
+     SELECT pg_notify('${CHANNEL}', user_id) FROM (SELECT DISTINCT unnest($2::text[]) AS user_id) u`,
+    values: [
+      ids,
+      events.map((e) => e.userId),
+      events.map((e) => e.type),
+      events.map((e) => JSON.stringify(e.data)),
+      now,
+    ],
+  });
+  return ids;
 }
 
 interface Row {

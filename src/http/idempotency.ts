@@ -58,8 +58,9 @@ export function createIdempotencyStore(db: Executor, clock: Clock): IdempotencyS
       const now = new Date(nowMs);
       // A new key, a key whose record outlived its retention, or a stale claim of the same
       // request (its process died) is taken; anything else is answered from the record.
-      const { rows: taken } = await db.query<{ scope: string }>(
-        `INSERT INTO idempotency_keys AS k (scope, key, fingerprint, state, created_at, locked_until)
+      const { rows: taken } = await db.query<{ scope: string }>({
+        name: 'idempotency_claim',
+        text: `INSERT INTO idempotency_keys AS k (scope, key, fingerprint, state, created_at, locked_until)
          VALUES ($1, $2, $3, 'in_progress', $4, $5)
          ON CONFLICT (scope, key) DO UPDATE
            SET fingerprint = EXCLUDED.fingerprint, state = 'in_progress',
@@ -69,7 +70,7 @@ export function createIdempotencyStore(db: Executor, clock: Clock): IdempotencyS
          WHERE k.created_at < $6
             OR (k.state = 'in_progress' AND k.locked_until < $4 AND k.fingerprint = EXCLUDED.fingerprint)
          RETURNING scope`,
-        [
+        values: [
           scope,
           key,
           fingerprint,
@@ -77,7 +78,7 @@ export function createIdempotencyStore(db: Executor, clock: Clock): IdempotencyS
           new Date(nowMs + limits.idempotencyLockMs),
           new Date(nowMs - limits.idempotencyRetentionMs),
         ],
-      );
+      });
       if (taken.length > 0) return { kind: 'new' };
       const { rows } = await db.query<{
         fingerprint: Buffer;
@@ -106,13 +107,21 @@ export function createIdempotencyStore(db: Executor, clock: Clock): IdempotencyS
       };
     },
     async complete(scope, key, response) {
-      await db.query(
-        `UPDATE idempotency_keys
+      await db.query({
+        name: 'idempotency_complete',
+        text: `UPDATE idempotency_keys
             SET state = 'done', response_status = $3, response_type = $4, response_body = $5,
                 completed_at = $6
           WHERE scope = $1 AND key = $2 AND state = 'in_progress'`,
-        [scope, key, response.status, response.contentType, response.body, new Date(clock.nowMs())],
-      );
+        values: [
+          scope,
+          key,
+          response.status,
+          response.contentType,
+          response.body,
+          new Date(clock.nowMs()),
+        ],
+      });
     },
     async release(scope, key) {
       await db.query(

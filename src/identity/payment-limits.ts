@@ -109,12 +109,13 @@ interface UsageRow {
 }
 
 async function selectCaps(db: Executor, userId: string): Promise<TierCaps> {
-  const { rows } = await db.query<CapsRow>(
-    `SELECT u.kyc_tier AS tier, l.per_transaction_minor, l.daily_minor, l.period_minor, l.period
+  const { rows } = await db.query<CapsRow>({
+    name: 'limits_caps',
+    text: `SELECT u.kyc_tier AS tier, l.per_transaction_minor, l.daily_minor, l.period_minor, l.period
        FROM users u JOIN payment_limits l ON l.tier = u.kyc_tier
       WHERE u.id = $1`,
-    [userId],
-  );
+    values: [userId],
+  });
   const row = rows[0];
   assert(row !== undefined, `payment limits asked for unknown user ${userId} or a missing tier`);
   return {
@@ -143,20 +144,22 @@ function usageOf(rows: readonly UsageRow[]): Usage {
 async function lockUsage(tx: Executor, userId: string, keys: PeriodKeys): Promise<UsageRow[]> {
   // DO NOTHING leaves an existing row alone; a row another transaction is inserting makes this
   // wait for it, in the same order as the locks below.
-  await tx.query(
-    `INSERT INTO payment_usage (user_id, period_kind, period_key, used_minor)
+  await tx.query({
+    name: 'limits_usage_rows',
+    text: `INSERT INTO payment_usage (user_id, period_kind, period_key, used_minor)
      VALUES ($1, 'day', $2::date, 0), ($1, 'lifetime', '${LIFETIME_KEY}'::date, 0),
             ($1, 'year', $3::date, 0)
      ON CONFLICT (user_id, period_kind, period_key) DO NOTHING`,
-    [userId, keys.day, keys.year],
-  );
-  const { rows } = await tx.query<UsageRow>(
-    `SELECT period_kind, used_minor FROM payment_usage
+    values: [userId, keys.day, keys.year],
+  });
+  const { rows } = await tx.query<UsageRow>({
+    name: 'limits_lock_usage',
+    text: `SELECT period_kind, used_minor FROM payment_usage
       WHERE user_id = $1 AND ${ROWS_SQL}
       ORDER BY period_kind, period_key
         FOR UPDATE`,
-    [userId, keys.day, keys.year],
-  );
+    values: [userId, keys.day, keys.year],
+  });
   assert(rows.length === 3, `usage rows of ${userId} missing after insert`);
   return rows;
 }
@@ -167,10 +170,11 @@ async function addUsage(
   keys: PeriodKeys,
   deltaMinor: bigint,
 ): Promise<void> {
-  const { rowCount } = await tx.query(
-    `UPDATE payment_usage SET used_minor = used_minor + $4 WHERE user_id = $1 AND ${ROWS_SQL}`,
-    [userId, keys.day, keys.year, deltaMinor],
-  );
+  const { rowCount } = await tx.query({
+    name: 'limits_add_usage',
+    text: `UPDATE payment_usage SET used_minor = used_minor + $4 WHERE user_id = $1 AND ${ROWS_SQL}`,
+    values: [userId, keys.day, keys.year, deltaMinor],
+  });
   assert(rowCount === 3, `expected to change 3 usage rows of ${userId}, changed ${rowCount}`);
 }
 

@@ -162,14 +162,15 @@ async function useExemption(
   day: string,
   max: number,
 ): Promise<boolean> {
-  const { rowCount } = await tx.query(
-    `INSERT INTO step_up_exemptions AS e (user_id, day, used) VALUES ($1, $2::date, 1)
+  const { rowCount } = await tx.query({
+    name: 'step_up_use_exemption',
+    text: `INSERT INTO step_up_exemptions AS e (user_id, day, used) VALUES ($1, $2::date, 1)
      ON CONFLICT (user_id) DO UPDATE SET
        day = EXCLUDED.day,
        used = CASE WHEN EXCLUDED.day > e.day THEN 1 ELSE e.used + 1 END
      WHERE EXCLUDED.day > e.day OR (EXCLUDED.day = e.day AND e.used < $3)`,
-    [userId, day, max],
-  );
+    values: [userId, day, max],
+  });
   return rowCount === 1;
 }
 

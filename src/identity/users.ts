@@ -112,10 +112,11 @@ export async function selectUser(
   userId: string,
   lock = false,
 ): Promise<UserWithSecret | undefined> {
-  const { rows } = await db.query<UserRow>(
-    `SELECT ${USER_COLUMNS} FROM users u WHERE u.id = $1${lock ? ' FOR UPDATE' : ''}`,
-    [userId],
-  );
+  const { rows } = await db.query<UserRow>({
+    name: lock ? 'identity_user_for_update' : 'identity_user',
+    text: `SELECT ${USER_COLUMNS} FROM users u WHERE u.id = $1${lock ? ' FOR UPDATE' : ''}`,
+    values: [userId],
+  });
   return rows[0] === undefined ? undefined : userOf(rows[0]);
 }
 

@@ -1,10 +1,11 @@
-export { createLedger } from './service.js';
+export { batchedWrite, createLedger } from './service.js';
 export type {
   Ledger,
   LedgerDeps,
   TransferResult,
   AccountResult,
   DomainWrite,
+  BatchWriter,
   SubmitOptions,
   StatementPage,
 } from './service.js';

@@ -43,7 +43,28 @@ export interface AccountResult {
  * one, so only the command whose write failed fails. A write can therefore run more than once;
  * only its effects in `tx` count, and those commit exactly once, with the transfer.
  */
-export type DomainWrite = (tx: Executor, result: TransferResult) => Promise<void>;
+export type DomainWrite = ((tx: Executor, result: TransferResult) => Promise<void>) | BatchedWrite;
+
+/**
+ * A domain write many commands of one batch can share: the ledger calls `writer` once per batch
+ * with the items of every successful command that carries it, so a batch of hundreds of
+ * payments marks them paid in one statement instead of one round trip each. The same rules as
+ * for a single write apply.
+ */
+export type BatchWriter<T> = (
+  tx: Executor,
+  items: ReadonlyArray<{ readonly item: T; readonly result: TransferResult }>,
+) => Promise<void>;
+
+export interface BatchedWrite {
+  readonly writer: BatchWriter<never>;
+  readonly item: unknown;
+}
+
+/** One command's share of a batched write. */
+export function batchedWrite<T>(writer: BatchWriter<T>, item: T): DomainWrite {
+  return { writer: writer as BatchWriter<never>, item };
+}
 
 export interface SubmitOptions {
   /** One optional write per command, by index. */
@@ -261,10 +282,19 @@ async function executeBatch(
     assert(seq !== undefined, `no seq returned for ${inserted.id}`);
     return { id: r.id, code: r.code, transfer: { ...inserted, seq } };
   });
+  const batched = new Map<BatchWriter<never>, Array<{ item: never; result: TransferResult }>>();
   for (let i = 0; i < results.length; i++) {
     const write = writes[i];
-    if (write && results[i]!.code === 'ok') await write(tx, results[i]!);
+    const result = results[i]!;
+    if (write === undefined || result.code !== 'ok') continue;
+    if (typeof write === 'function') await write(tx, result);
+    else {
+      const items = batched.get(write.writer) ?? [];
+      items.push({ item: write.item as never, result });
+      batched.set(write.writer, items);
+    }
   }
+  for (const [writer, items] of batched) await writer(tx, items);
   return results;
 }
 

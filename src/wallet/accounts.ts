@@ -1,6 +1,7 @@
 import type { Executor } from '../db/index.js';
 import type { Ledger } from '../ledger/index.js';
 import { assert } from '../lib/assert.js';
+import { limits } from '../limits.js';
 import { systemAccountId, walletAccountId } from './ids.js';
 
 /**
@@ -22,6 +23,10 @@ export async function ensureWalletAccount(
   currency: string,
   now: Date,
 ): Promise<string> {
+  const accountId = walletAccountId(user.id, user.createdAt.getTime(), currency);
+  const known = knownWalletAccounts.get(ledger) ?? new Set<string>();
+  knownWalletAccounts.set(ledger, known);
+  if (known.has(accountId)) return accountId;
   // The mapping is written after the ledger account, so finding it means both exist: the
   // common case costs one indexed read, not an account-creating transaction.
   const { rows } = await db.query<{ account_id: string }>({
@@ -29,8 +34,7 @@ export async function ensureWalletAccount(
     text: 'SELECT account_id FROM wallet_accounts WHERE user_id = $1 AND currency = $2',
     values: [user.id, currency],
   });
-  if (rows[0] !== undefined) return rows[0].account_id;
-  const accountId = walletAccountId(user.id, user.createdAt.getTime(), currency);
+  if (rows[0] !== undefined) return remember(known, rows[0].account_id);
   const [result] = await ledger.createAccounts([
     {
       id: accountId,
@@ -49,6 +53,21 @@ export async function ensureWalletAccount(
      VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, currency) DO NOTHING`,
     [user.id, currency, accountId, now],
   );
+  return remember(known, accountId);
+}
+
+/**
+ * Accounts are never deleted, so an account this process has seen exists for good: a payment
+ * needs no lookup for the wallets it has met before. The memory is bounded; the oldest entries
+ * go first.
+ */
+const knownWalletAccounts = new WeakMap<Ledger, Set<string>>();
+
+function remember(known: Set<string>, accountId: string): string {
+  if (known.size >= limits.walletAccountCacheMax) {
+    known.delete(known.values().next().value!);
+  }
+  known.add(accountId);
   return accountId;
 }
 

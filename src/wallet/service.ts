@@ -1,7 +1,12 @@
 import { withTransaction, sqlState, SQLSTATE, type Executor, type Pool } from '../db/index.js';
 import type { IdentityFailure, IdentityServices, User } from '../identity/index.js';
-import type { Ledger, TransferResultCode } from '../ledger/index.js';
-import { appendUserEvent, type UserEventType } from '../events/index.js';
+import {
+  batchedWrite,
+  type BatchWriter,
+  type Ledger,
+  type TransferResultCode,
+} from '../ledger/index.js';
+import { appendUserEvents, type NewUserEvent, type UserEventType } from '../events/index.js';
 import { failure } from '../lib/code-spec.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
@@ -15,6 +20,7 @@ import {
   hasPaidBefore,
   insertTransfer,
   moveStatus,
+  moveStatuses,
   selectByKey,
   selectDue,
   selectTransfer,
@@ -89,6 +95,61 @@ function ledgerFailure(code: TransferResultCode): WalletFailure {
   }
 }
 
+/**
+ * What to tell the two people, in the transaction of the money movement: the payer when the
+ * money leaves (or comes back), the payee when it arrives.
+ */
+function announcements(
+  transfer: WalletTransfer,
+  what: 'completed' | 'held' | 'released' | 'cancelled',
+): NewUserEvent[] {
+  const data = {
+    transfer_id: transfer.id,
+    amount_minor: String(transfer.amountMinor),
+    currency: transfer.currency,
+  };
+  const events: Array<{ userId: string; type: UserEventType }> = [];
+  if (what === 'completed' || what === 'held') {
+    events.push({
+      userId: transfer.payerId,
+      type: what === 'held' ? 'transfer.held' : 'transfer.sent',
+    });
+    events.push({ userId: transfer.payerId, type: 'balance.changed' });
+  }
+  if (what === 'completed' || what === 'released') {
+    events.push({ userId: transfer.payeeId, type: 'transfer.received' });
+    events.push({ userId: transfer.payeeId, type: 'balance.changed' });
+  }
+  if (what === 'cancelled') {
+    events.push({ userId: transfer.payerId, type: 'transfer.cancelled' });
+    events.push({ userId: transfer.payerId, type: 'balance.changed' });
+  }
+  return events.map((e) => ({ ...e, data }));
+}
+
+/**
+ * The ledger batch's share of P2P payments: every payment the batch moved gets its status and
+ * its events in two statements, however many payments the batch holds.
+ */
+const paymentsMoved: BatchWriter<{
+  readonly transfer: WalletTransfer;
+  readonly to: 'held' | 'completed';
+  readonly at: Date;
+}> = async (tx, items) => {
+  const at = items[0]!.item.at;
+  await moveStatuses(
+    tx,
+    items.map(({ item }) => ({ id: item.transfer.id, to: item.to })),
+    ['processing'],
+    at,
+  );
+  await appendUserEvents(
+    tx,
+    items.flatMap(({ item }) => announcements(item.transfer, item.to)),
+    at,
+  );
+};
+
 export function createWalletService(deps: WalletDeps): WalletService {
   const { pool, clock, ledger, identity } = deps;
   const now = () => new Date(clock.nowMs());
@@ -105,12 +166,16 @@ export function createWalletService(deps: WalletDeps): WalletService {
       return failure('currency_not_enabled', { param: 'amount.currency' });
     }
     if (input.recipientId === payerId) return failure('cannot_pay_self', { param: 'recipient' });
-    const payer = await identity.identity.requireVerified(payerId);
+    // Independent reads, so they go out together rather than one after another.
+    const [payer, payee, paidBefore] = await Promise.all([
+      identity.identity.requireVerified(payerId),
+      identity.identity.getUser(input.recipientId),
+      hasPaidBefore(pool, payerId, input.recipientId),
+    ]);
     if (!payer.ok) return payer;
-    const payee = await identity.identity.getUser(input.recipientId);
     if (payee === undefined) return failure('recipient_not_found', { param: 'recipient' });
     if (!payee.contactVerified) return failure('recipient_not_verified', { param: 'recipient' });
-    const firstTime = !(await hasPaidBefore(pool, payerId, payee.id));
+    const firstTime = !paidBefore;
     if (firstTime && !input.confirmNewPayee) {
       return failure('new_payee_confirmation_required', { param: 'confirm_new_payee' });
     }
@@ -214,6 +279,7 @@ export function createWalletService(deps: WalletDeps): WalletService {
     transfer: WalletTransfer,
   ): Promise<WalletResult<{ transfer: WalletTransfer }>> {
     const held = transfer.releaseAt !== null;
+    const at = now();
     const debit = await accountOf(payer, transfer.currency);
     const credit = held
       ? await ensureSystemAccount(ledger, 'transfer_hold', transfer.currency)
@@ -227,12 +293,16 @@ export function createWalletService(deps: WalletDeps): WalletService {
         currency: transfer.currency,
         code: held ? 'p2p_held' : 'p2p',
       },
-      async (tx) => {
-        await moveStatus(tx, transfer.id, ['processing'], held ? 'held' : 'completed', now());
-        await announce(tx, transfer, held ? 'held' : 'completed');
-      },
+      batchedWrite(paymentsMoved, { transfer, to: held ? 'held' : 'completed', at }),
     );
-    if (result.code !== 'ok' && result.code !== 'exists') {
+    if (result.code === 'ok') {
+      const status = held ? 'held' : 'completed';
+      return {
+        ok: true,
+        transfer: { ...transfer, status, updatedAt: at, completedAt: held ? null : at },
+      };
+    }
+    if (result.code !== 'exists') {
       const refused = ledgerFailure(result.code);
       await abandon(transfer, refused.code);
       return refused;
@@ -244,9 +314,11 @@ export function createWalletService(deps: WalletDeps): WalletService {
     payerId: string,
     input: P2PInput,
   ): Promise<WalletResult<{ transfer: WalletTransfer }>> {
-    const replay = await selectByKey(pool, payerId, input.idempotencyKey);
+    const [replay, parties] = await Promise.all([
+      selectByKey(pool, payerId, input.idempotencyKey),
+      checkParties(payerId, input),
+    ]);
     if (replay !== undefined) return { ok: true, transfer: replay };
-    const parties = await checkParties(payerId, input);
     if (!parties.ok) return parties;
     const { payer, payee, firstTime } = parties;
     const decision = deps.risk.decide({
@@ -269,40 +341,6 @@ export function createWalletService(deps: WalletDeps): WalletService {
     const prepared = await prepare(payer, payee, input, Math.max(delayMs, riskMs), holdReason);
     if (!prepared.ok || prepared.transfer.status !== 'processing') return prepared;
     return move(payer, payee, prepared.transfer);
-  }
-
-  /**
-   * Tells the two people what happened, in the transaction of the money movement: the payer when
-   * the money leaves (or comes back), the payee when it arrives.
-   */
-  async function announce(
-    tx: Executor,
-    transfer: WalletTransfer,
-    what: 'completed' | 'held' | 'released' | 'cancelled',
-  ): Promise<void> {
-    const at = now();
-    const data = {
-      transfer_id: transfer.id,
-      amount_minor: String(transfer.amountMinor),
-      currency: transfer.currency,
-    };
-    const events: Array<{ userId: string; type: UserEventType }> = [];
-    if (what === 'completed' || what === 'held') {
-      events.push({
-        userId: transfer.payerId,
-        type: what === 'held' ? 'transfer.held' : 'transfer.sent',
-      });
-      events.push({ userId: transfer.payerId, type: 'balance.changed' });
-    }
-    if (what === 'completed' || what === 'released') {
-      events.push({ userId: transfer.payeeId, type: 'transfer.received' });
-      events.push({ userId: transfer.payeeId, type: 'balance.changed' });
-    }
-    if (what === 'cancelled') {
-      events.push({ userId: transfer.payerId, type: 'transfer.cancelled' });
-      events.push({ userId: transfer.payerId, type: 'balance.changed' });
-    }
-    for (const event of events) await appendUserEvent(tx, { ...event, data }, at);
   }
 
   /** Moves a held transfer out of the hold account: to the payee, or back to the payer. */
@@ -332,6 +370,11 @@ export function createWalletService(deps: WalletDeps): WalletService {
           now(),
         );
         if (purpose === 'cancel') await releaseLimit(tx, transfer);
+        await appendUserEvents(
+          tx,
+          announcements(transfer, purpose === 'release' ? 'released' : 'cancelled'),
+          now(),
+        );
       },
     );
     return result.code === 'ok' || result.code === 'exists';

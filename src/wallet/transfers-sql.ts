@@ -70,12 +70,13 @@ export async function insertTransfer(
     readonly idempotencyKey: string;
   },
 ): Promise<void> {
-  await tx.query(
-    `INSERT INTO wallet_transfers (id, payer_id, payee_id, amount_minor, currency, note, arrival,
+  await tx.query({
+    name: 'wallet_insert_transfer',
+    text: `INSERT INTO wallet_transfers (id, payer_id, payee_id, amount_minor, currency, note, arrival,
        status, hold_reason, release_at, confirmation, idempotency_key, limit_reserved_at,
        created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)`,
-    [
+    values: [
       t.id,
       t.payerId,
       t.payeeId,
@@ -91,14 +92,18 @@ export async function insertTransfer(
       t.limitReservedAt,
       t.createdAt,
     ],
-  );
+  });
 }
 
 export async function selectTransfer(
   db: Executor,
   id: string,
 ): Promise<WalletTransfer | undefined> {
-  const { rows } = await db.query<Row>('SELECT * FROM wallet_transfers WHERE id = $1', [id]);
+  const { rows } = await db.query<Row>({
+    name: 'wallet_transfer',
+    text: 'SELECT * FROM wallet_transfers WHERE id = $1',
+    values: [id],
+  });
   return rows[0] === undefined ? undefined : transferOf(rows[0]);
 }
 
@@ -107,10 +112,11 @@ export async function selectByKey(
   payerId: string,
   key: string,
 ): Promise<WalletTransfer | undefined> {
-  const { rows } = await db.query<Row>(
-    'SELECT * FROM wallet_transfers WHERE payer_id = $1 AND idempotency_key = $2',
-    [payerId, key],
-  );
+  const { rows } = await db.query<Row>({
+    name: 'wallet_transfer_by_key',
+    text: 'SELECT * FROM wallet_transfers WHERE payer_id = $1 AND idempotency_key = $2',
+    values: [payerId, key],
+  });
   return rows[0] === undefined ? undefined : transferOf(rows[0]);
 }
 
@@ -119,11 +125,12 @@ export async function hasPaidBefore(
   payerId: string,
   payeeId: string,
 ): Promise<boolean> {
-  const { rows } = await db.query(
-    `SELECT 1 FROM wallet_transfers
+  const { rows } = await db.query({
+    name: 'wallet_has_paid',
+    text: `SELECT 1 FROM wallet_transfers
       WHERE payer_id = $1 AND payee_id = $2 AND status = 'completed' LIMIT 1`,
-    [payerId, payeeId],
-  );
+    values: [payerId, payeeId],
+  });
   return rows.length > 0;
 }
 
@@ -136,14 +143,39 @@ export async function moveStatus(
   now: Date,
   extra: { readonly failureCode?: string } = {},
 ): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `UPDATE wallet_transfers
-        SET status = $3, updated_at = $4, failure_code = $5,
-            completed_at = CASE WHEN $3 IN ('completed', 'cancelled', 'failed') THEN $4 ELSE completed_at END
-      WHERE id = $1 AND status = ANY($2)`,
-    [id, from, to, now, extra.failureCode ?? null],
-  );
-  return rowCount === 1;
+  const moved = await moveStatuses(db, [{ id, to, failureCode: extra.failureCode }], from, now);
+  return moved.size === 1;
+}
+
+/** Many transfers in one statement (a ledger batch's); returns the ids that were in `from`. */
+export async function moveStatuses(
+  db: Executor,
+  moves: ReadonlyArray<{
+    readonly id: string;
+    readonly to: TransferStatus;
+    readonly failureCode?: string | undefined;
+  }>,
+  from: readonly TransferStatus[],
+  now: Date,
+): Promise<Set<string>> {
+  const { rows } = await db.query<{ id: string }>({
+    name: 'wallet_move_statuses',
+    text: `UPDATE wallet_transfers t
+        SET status = m.status, updated_at = $4, failure_code = m.failure_code,
+            completed_at = CASE WHEN m.status IN ('completed', 'cancelled', 'failed') THEN $4
+                                ELSE t.completed_at END
+       FROM unnest($1::text[], $2::text[], $3::text[]) AS m(id, status, failure_code)
+      WHERE t.id = m.id AND t.status = ANY($5)
+      RETURNING t.id`,
+    values: [
+      moves.map((m) => m.id),
+      moves.map((m) => m.to),
+      moves.map((m) => m.failureCode ?? null),
+      now,
+      from,
+    ],
+  });
+  return new Set(rows.map((r) => r.id));
 }
 
 export async function selectDue(db: Executor, now: Date, limit: number): Promise<WalletTransfer[]> {
