@@ -102,6 +102,18 @@ export const limits = {
   /** Request bodies of identity routes: names, URLs, user agents. */
   displayNameLengthMax: 64,
   userAgentLengthMax: 512,
+  /** Merchants: how many one user runs, API keys per merchant, last-used precision. */
+  merchantsPerUserMax: 5,
+  merchantApiKeysMax: 20,
+  apiKeyTouchIntervalMs: 60_000,
+  /** Payment intents: lifetime (a dynamic QR lives 5 minutes by default), metadata, refunds. */
+  paymentIntentTtlDefaultSeconds: 300,
+  paymentIntentTtlMaxSeconds: 24 * 3600,
+  paymentIntentMetadataKeysMax: 20,
+  paymentIntentMetadataValueLengthMax: 500,
+  refundWindowMs: 365 * 24 * 3_600_000,
+  /** A payment or refund left processing this long (a crash) is settled by the merchant job. */
+  merchantUnsettledAfterMs: 5 * 60_000,
 } as const;
 
 export type Limits = typeof limits;

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { configVariables } from '../src/config.js';
 import { problemCodeCatalogue } from '../src/http/index.js';
 import { identityCodes } from '../src/identity/index.js';
+import { merchantCodes } from '../src/merchants/index.js';
 import { walletCodes } from '../src/wallet/index.js';
 import { accountResultCodes, transferResultCodes } from '../src/ledger/index.js';
 import { moneyErrorCodes, type MoneyErrorCode } from '../src/money/index.js';
@@ -59,6 +60,10 @@ const families: readonly Family[] = [
   {
     heading: 'Wallet',
     codes: expectations(walletCodes, (s) => ({ status: s.status, retry: s.retryable })),
+  },
+  {
+    heading: 'Merchants',
+    codes: expectations(merchantCodes, (s) => ({ status: s.status, retry: s.retryable })),
   },
   {
     heading: 'Ledger transfer results',

@@ -27,6 +27,12 @@ import {
 import { createLedger, type Ledger } from '../src/ledger/index.js';
 import { manualClock } from '../src/lib/clock.js';
 import { newId } from '../src/lib/ids.js';
+import {
+  createMerchants,
+  createPayments,
+  type Merchants,
+  type Payments,
+} from '../src/merchants/index.js';
 import { defaultRiskPolicy, type RiskPolicy } from '../src/risk/index.js';
 import {
   createFunding,
@@ -68,6 +74,8 @@ export interface IdentityHarness {
   readonly funding: Funding;
   /** Money requests (request money, split a bill); their routes are registered too. */
   readonly requests: MoneyRequests;
+  readonly merchants: Merchants;
+  readonly payments: Payments;
   /** Puts money in a user's wallet from the bank clearing account, as a settled top-up would. */
   fund(userId: string, amountMinor: bigint, currency?: string): Promise<void>;
   readonly hmacKey: Buffer;
@@ -117,6 +125,8 @@ export async function createIdentityHarness(
     /** Registers the currency conversion routes (`h.fx` exists either way). */
     /** The payment gateway of cards, top-ups and withdrawals (default: one never reached). */
     readonly gateway?: PaymentGateway;
+    /** New merchants are active at once (default), or wait for an operator. */
+    readonly autoApproveMerchants?: boolean;
   } = {},
 ): Promise<IdentityHarness> {
   const db = await createTestDatabase();
@@ -175,6 +185,22 @@ export async function createIdentityHarness(
     identity: services,
     currencies: options.currencies ?? ['CNY', 'USD', 'HKD'],
   });
+  const merchants = createMerchants({
+    pool: db.pool,
+    clock,
+    ledger,
+    identity: services,
+    funding,
+    autoApprove: options.autoApproveMerchants ?? true,
+    keyMode: 'test',
+  });
+  const payments = createPayments({
+    pool: db.pool,
+    clock,
+    ledger,
+    identity: services,
+    risk: options.risk ?? defaultRiskPolicy,
+  });
   const messages = createMessageDispatcher({ pool: db.pool, clock, sender: devInboxSender() });
   const readInbox = async (to: string) => {
     await messages.deliverDue();
@@ -196,6 +222,14 @@ export async function createIdentityHarness(
       funding,
       requests,
       history: createHistory({ pool: db.pool, clock, timeZone: config.timeZone }),
+    },
+    merchants: {
+      merchants,
+      payments,
+      identity: services,
+      funding,
+      clock,
+      publicUrl: 'http://localhost:3000',
     },
     events: {
       db: db.pool,
@@ -238,6 +272,8 @@ export async function createIdentityHarness(
     fx,
     funding,
     requests,
+    merchants,
+    payments,
     async fund(userId, amountMinor, currency = 'CNY') {
       const user = await identity.getUser(userId);
       if (user === undefined) throw new Error(`no user ${userId}`);

@@ -18,6 +18,12 @@ import {
   type MessageDispatcher,
 } from '../events/index.js';
 import { isCurrencyCode } from '../money/index.js';
+import {
+  createMerchants,
+  createPayments,
+  type Merchants,
+  type Payments,
+} from '../merchants/index.js';
 import { defaultRiskPolicy } from '../risk/index.js';
 import { createSandboxGateway, startSandboxBank, type PaymentGateway } from '../gateway/index.js';
 import {
@@ -56,6 +62,8 @@ export interface Runtime {
   readonly fx: Fx;
   readonly funding: Funding;
   readonly requests: MoneyRequests;
+  readonly merchants: Merchants;
+  readonly payments: Payments;
   /** The sandbox bank's URL when this process runs one (development without HEBAO_GATEWAY_URL). */
   readonly sandboxBankUrl: string | undefined;
   /** The key that signs seal blocks, from HEBAO_SEAL_SIGNING_KEY. */
@@ -113,6 +121,14 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     risk: defaultRiskPolicy,
     currencies,
   });
+  const funding = createFunding({
+    pool,
+    clock,
+    ledger,
+    identity,
+    gateway: bank.gateway,
+    currencies,
+  });
   const sender =
     config.env === 'development'
       ? devInboxSender((m) =>
@@ -135,7 +151,17 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     wallet,
     requests: createMoneyRequests({ pool, clock, wallet, identity, currencies }),
     fx: createFx({ pool, clock, ledger, identity, currencies }),
-    funding: createFunding({ pool, clock, ledger, identity, gateway: bank.gateway, currencies }),
+    funding,
+    merchants: createMerchants({
+      pool,
+      clock,
+      ledger,
+      identity,
+      funding,
+      autoApprove: config.env === 'development',
+      keyMode: config.env === 'development' ? 'test' : 'live',
+    }),
+    payments: createPayments({ pool, clock, ledger, identity, risk: defaultRiskPolicy }),
     sandboxBankUrl: bank.sandboxUrl,
     messages: createMessageDispatcher({ pool, clock, sender }),
     idempotency: createIdempotencyStore(pool, clock),

@@ -31,6 +31,11 @@ export function backgroundJobs(runtime: Runtime): Job[] {
         (await runtime.wallet.releaseDue()) + (await runtime.wallet.recoverUnsettled()),
     },
     {
+      name: 'merchant-payments',
+      intervalMs: limits.walletJobIntervalMs,
+      run: () => runtime.payments.recoverUnsettled(),
+    },
+    {
       name: 'funding-poll',
       intervalMs: FUNDING_POLL_INTERVAL_MS,
       run: async () => (await runtime.funding.pollStale()) + (await runtime.funding.purgeEvents()),
@@ -78,6 +83,14 @@ export async function serve(
       funding: runtime.funding,
       requests: runtime.requests,
       history: createHistory({ pool, clock: runtime.clock, timeZone: config.timeZone }),
+    },
+    merchants: {
+      merchants: runtime.merchants,
+      payments: runtime.payments,
+      identity: runtime.identity,
+      funding: runtime.funding,
+      clock: runtime.clock,
+      publicUrl: config.publicUrl,
     },
     events: {
       db: pool,

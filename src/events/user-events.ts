@@ -13,6 +13,8 @@ export type UserEventType =
   | 'transfer.sent'
   | 'transfer.held'
   | 'transfer.cancelled'
+  | 'payment.succeeded'
+  | 'refund.received'
   | 'balance.changed'
   | 'topup.succeeded'
   | 'topup.failed'

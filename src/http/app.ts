@@ -12,6 +12,7 @@ import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { identityRoutes, type IdentityRouteDeps } from './routes/identity/index.js';
 import { walletRoutes, type WalletRouteDeps } from './routes/wallet/index.js';
 import { eventRoutes, type EventRouteDeps } from './routes/events.js';
+import { merchantsPlugin, type MerchantRouteDeps } from './routes/merchants/index.js';
 import { metricsRoute } from './routes/metrics.js';
 import { openApiRoute } from './routes/openapi.js';
 import { ajvOptions, installTextCoercion } from './type-provider.js';
@@ -29,6 +30,8 @@ export interface AppDeps {
   readonly identity?: IdentityRouteDeps;
   /** Balances, transfers and history; needs `identity` and `idempotency`. */
   readonly wallet?: WalletRouteDeps;
+  /** Merchants, their API keys, payment intents, refunds and scans; needs `wallet`. */
+  readonly merchants?: MerchantRouteDeps;
   /** The user event list and stream. */
   readonly events?: EventRouteDeps;
   /** Where Idempotency-Key records live; needed by routes declared with `config.idempotency`. */
@@ -63,7 +66,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerDocs(app, deps);
   installProblemHandlers(app);
   // Credentials first, so that the rate limit can count per user.
-  if (deps.identity !== undefined) installAuth(app, deps.identity.identity);
+  if (deps.identity !== undefined) {
+    installAuth(app, deps.identity.identity, deps.merchants?.merchants);
+  }
   await installRateLimit(app, deps.rateLimitPerMinute);
   if (deps.idempotency !== undefined) installIdempotency(app, deps.idempotency);
   await app.register(healthRoutes(deps.checkReady));
@@ -71,6 +76,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(openApiRoute);
   if (deps.identity !== undefined) await app.register(identityRoutes(deps.identity));
   if (deps.wallet !== undefined) await app.register(walletRoutes(deps.wallet));
+  if (deps.merchants !== undefined) await app.register(merchantsPlugin(deps.merchants));
   if (deps.events !== undefined) await app.register(eventRoutes(deps.events));
   for (const routes of deps.routes ?? []) await app.register(routes);
   await app.ready();

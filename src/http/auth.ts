@@ -1,5 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { identityCodes, type Authenticated, type IdentityService } from '../identity/index.js';
+import {
+  merchantCodes,
+  type ApiKeyScope,
+  type MerchantPrincipal,
+  type Merchants,
+} from '../merchants/index.js';
 import { readCookie, setCookieValue } from './cookies.js';
 import { ProblemError } from './problem.js';
 
@@ -13,6 +19,10 @@ import { ProblemError } from './problem.js';
  * request authenticated by cookie must also carry the session's CSRF token in `X-CSRF-Token`,
  * which a page of another origin cannot read. Bearer requests need none: a token in a header is
  * never attached by the browser.
+ *
+ * A merchant's server sends its secret API key (`sk_test_…`, `sk_live_…`) as the Bearer token.
+ * Merchant routes (`auth: 'merchant'`, with the scope they need) take only API keys and user
+ * routes only sessions, so a leaked key can never act as its owner and the other way round.
  */
 export const SESSION_COOKIE = 'hebao_session';
 export const CSRF_COOKIE = 'hebao_csrf';
@@ -20,29 +30,43 @@ export const DEVICE_COOKIE = 'hebao_device';
 export const CSRF_HEADER = 'x-csrf-token';
 export const DEVICE_HEADER = 'hebao-device';
 
-export type AuthRequirement = 'user' | 'none';
+export type AuthRequirement = 'user' | 'merchant' | 'none';
 
 declare module 'fastify' {
   interface FastifyRequest {
     auth: Authenticated | undefined;
     authVia: 'cookie' | 'bearer' | undefined;
-    authFailure: 'unauthenticated' | 'session_expired' | undefined;
+    authFailure: 'unauthenticated' | 'session_expired' | 'api_key_invalid' | undefined;
+    merchant: MerchantPrincipal | undefined;
   }
   interface FastifyContextConfig {
     auth?: AuthRequirement;
+    /** What an API key needs for a merchant route. */
+    scope?: ApiKeyScope;
   }
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const DEVICE_COOKIE_MAX_AGE_SECONDS = 400 * 24 * 3600;
 
-export function installAuth(app: FastifyInstance, identity: IdentityService): void {
+export function installAuth(
+  app: FastifyInstance,
+  identity: IdentityService,
+  merchants?: Merchants,
+): void {
   app.decorateRequest('auth', undefined);
   app.decorateRequest('authVia', undefined);
   app.decorateRequest('authFailure', undefined);
+  app.decorateRequest('merchant', undefined);
   app.addHook('onRequest', async (request) => {
     const credential = credentialOf(request);
     if (credential === undefined) return;
+    if (credential.via === 'bearer' && credential.token.startsWith(API_KEY_PREFIX)) {
+      const result = await merchants?.authenticate(credential.token);
+      if (result?.ok === true) request.merchant = result.principal;
+      else request.authFailure = 'api_key_invalid';
+      return;
+    }
     const result = await identity.authenticate(credential.token);
     if (result.ok) {
       request.auth = { user: result.user, session: result.session };
@@ -53,11 +77,19 @@ export function installAuth(app: FastifyInstance, identity: IdentityService): vo
     }
   });
   app.addHook('preValidation', async (request) => {
-    if (request.routeOptions.config.auth !== 'user') return;
+    const needs = request.routeOptions.config.auth;
+    if (needs === 'merchant') return requireMerchant(request);
+    if (needs !== 'user') return;
     const auth = request.auth;
     if (auth === undefined) {
-      const code = request.authFailure ?? 'unauthenticated';
-      throw new ProblemError(code, { spec: identityCodes[code] });
+      const code =
+        request.authFailure === 'session_expired' ? 'session_expired' : 'unauthenticated';
+      throw new ProblemError(code, {
+        spec: identityCodes[code],
+        ...(request.merchant === undefined && request.authFailure !== 'api_key_invalid'
+          ? {}
+          : { detail: 'This route takes a user session, not an API key.' }),
+      });
     }
     if (request.authVia === 'cookie' && !SAFE_METHODS.has(request.method)) {
       const sent = request.headers[CSRF_HEADER];
@@ -71,6 +103,23 @@ export function installAuth(app: FastifyInstance, identity: IdentityService): vo
   });
 }
 
+const API_KEY_PREFIX = 'sk_';
+
+function requireMerchant(request: FastifyRequest): void {
+  const principal = request.merchant;
+  if (principal === undefined) {
+    const code = request.authFailure === 'api_key_invalid' ? 'api_key_invalid' : 'api_key_required';
+    throw new ProblemError(code, { spec: merchantCodes[code] });
+  }
+  const scope = request.routeOptions.config.scope;
+  if (scope !== undefined && !principal.key.scopes.includes(scope)) {
+    throw new ProblemError('api_key_scope_missing', {
+      spec: merchantCodes.api_key_scope_missing,
+      detail: `This route needs the ${scope} scope.`,
+    });
+  }
+}
+
 function credentialOf(
   request: FastifyRequest,
 ): { token: string; via: 'cookie' | 'bearer' } | undefined {
@@ -82,6 +131,12 @@ function credentialOf(
   }
   const cookie = readCookie(request.headers.cookie, SESSION_COOKIE);
   return cookie === undefined ? undefined : { token: cookie, via: 'cookie' };
+}
+
+/** The API key and merchant of a route declared with `config: { auth: 'merchant' }`. */
+export function merchantOf(request: FastifyRequest): MerchantPrincipal {
+  if (request.merchant === undefined) throw new Error('route is not declared with auth: merchant');
+  return request.merchant;
 }
 
 /** The user of a route declared with `config: { auth: 'user' }`. */

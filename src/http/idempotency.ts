@@ -165,8 +165,14 @@ export function installIdempotency(app: FastifyInstance, store: IdempotencyStore
     const mode = request.routeOptions.config.idempotency;
     if (mode === undefined) return;
     const key = keyOf(request, mode);
-    if (key === undefined || request.auth === undefined) return;
-    const scope = `user:${request.auth.user.id}`;
+    if (key === undefined) return;
+    const scope =
+      request.auth !== undefined
+        ? `user:${request.auth.user.id}`
+        : request.merchant !== undefined
+          ? `merchant:${request.merchant.merchant.id}`
+          : undefined;
+    if (scope === undefined) return;
     const claim = await store.claim(scope, key, fingerprintOf(request));
     switch (claim.kind) {
       case 'new':

@@ -23,7 +23,11 @@ export async function installRateLimit(app: FastifyInstance, perMinute: number):
     timeWindow: WINDOW_MS,
     enableDraftSpec: true,
     keyGenerator: (request) =>
-      request.auth === undefined ? `ip:${request.ip}` : `user:${request.auth.user.id}`,
+      request.auth !== undefined
+        ? `user:${request.auth.user.id}`
+        : request.merchant !== undefined
+          ? `key:${request.merchant.key.id}`
+          : `ip:${request.ip}`,
     errorResponseBuilder: (_request, context) =>
       new ProblemError('rate_limited', {
         detail: `More than ${context.max} requests a minute; slow down.`,

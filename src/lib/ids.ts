@@ -23,7 +23,16 @@ export type IdPrefix =
   | 'kyr'
   | 'pky'
   | 'evt'
-  | 'crd';
+  | 'crd'
+  | 'mch'
+  | 'key'
+  | 'pi'
+  | 'ref'
+  | 'stl'
+  | 'chg'
+  | 'pcd'
+  | 'whe'
+  | 'whd';
 
 export function newId(prefix: IdPrefix, nowMs: number): string {
   return `${prefix}_${ulidBody(nowMs, randomBytes(10))}`;

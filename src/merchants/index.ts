@@ -5,3 +5,30 @@
 export * from './emvco.js';
 export * from './ndef.js';
 export * from './payment-code.js';
+export { merchantCodes } from './codes.js';
+export type { MerchantCode, MerchantFailure } from './codes.js';
+export { API_KEY_SCOPES, createMerchants } from './merchants.js';
+export type {
+  ApiKey,
+  ApiKeyScope,
+  Merchant,
+  MerchantInput,
+  MerchantPrincipal,
+  MerchantResult,
+  Merchants,
+  MerchantsDeps,
+  MerchantStatus,
+} from './merchants.js';
+export { createPayments, feeOf } from './payments.js';
+export type {
+  IntentInput,
+  IntentStatus,
+  Page,
+  PaymentIntent,
+  PaymentResult,
+  Payments,
+  PaymentsDeps,
+  Refund,
+} from './payments.js';
+export { HEBAO_QR_ID, intentCode, scan, staticCode } from './qr.js';
+export type { Scanned } from './qr.js';

@@ -7,9 +7,10 @@ import { systemAccountId, walletAccountId } from './ids.js';
 /**
  * Which ledger account holds what. A user's wallet never goes below zero
  * (`debitsMustNotExceedCredits`); system accounts are the other side of money entering and
- * leaving (bank clearing) or waiting (the transfer hold), and may go either way.
+ * leaving (bank clearing), waiting (the transfer hold) or earned (merchant fees), and may go either
+ * way.
  */
-export type SystemAccountCode = 'bank_clearing' | 'transfer_hold';
+export type SystemAccountCode = 'bank_clearing' | 'transfer_hold' | 'fee_revenue';
 
 export interface WalletAccountRef {
   readonly accountId: string;

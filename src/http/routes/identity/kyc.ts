@@ -165,7 +165,10 @@ export function kycRoutes(app: FastifyInstance, deps: IdentityRouteDeps): void {
  * The minimal operator side of tier 3: the queue and the decision. An operator is a user with an
  * operator role whose session passed a second factor (API.md: operators need MFA).
  */
-async function requireOperator(request: FastifyRequest, deps: IdentityRouteDeps): Promise<string> {
+export async function requireOperator(
+  request: FastifyRequest,
+  deps: Pick<IdentityRouteDeps, 'operatorRole'>,
+): Promise<string> {
   const auth = authOf(request);
   const role = await deps.operatorRole(auth.user.id);
   if (role === null) {

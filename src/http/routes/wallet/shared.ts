@@ -15,7 +15,8 @@ import {
   type WalletService,
   type WalletTransfer,
 } from '../../../wallet/index.js';
-import { ProblemError, problemResponse } from '../../problem.js';
+import { codeProblems } from '../../code-problems.js';
+import type { ProblemError } from '../../problem.js';
 
 /** What the wallet routes share: their services, schemas and the mapping of outcomes. */
 export interface WalletRouteDeps {
@@ -27,38 +28,13 @@ export interface WalletRouteDeps {
   readonly history: History;
 }
 
-type AnyCode = keyof typeof walletCodes | keyof typeof identityCodes;
-
-function specOf(code: AnyCode) {
-  return code in walletCodes
-    ? walletCodes[code as keyof typeof walletCodes]
-    : identityCodes[code as keyof typeof identityCodes];
-}
+const problems = codeProblems({ ...walletCodes, ...identityCodes });
 
 export function walletProblem(result: WalletFailure | IdentityFailure): ProblemError {
-  return new ProblemError(result.code, {
-    spec: specOf(result.code),
-    ...(result.param === undefined ? {} : { param: result.param }),
-    ...(result.detail === undefined ? {} : { detail: result.detail }),
-    ...(result.retryAfterSeconds === undefined
-      ? {}
-      : { retryAfterSeconds: result.retryAfterSeconds }),
-  });
+  return problems.problem(result);
 }
 
-export function errorResponses(...codes: AnyCode[]) {
-  const byStatus = new Map<number, string[]>([
-    [400, ['validation_failed']],
-    [429, ['rate_limited']],
-  ]);
-  for (const code of codes) {
-    const status = specOf(code).status;
-    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
-  }
-  const responses: Record<number, ReturnType<typeof problemResponse>> = {};
-  for (const [status, list] of byStatus) responses[status] = problemResponse(list.join(', '));
-  return responses;
-}
+export const errorResponses = problems.errorResponses;
 
 export const Timestamp = Type.String({ format: 'date-time' });
 

@@ -1,0 +1,434 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { intentCode, scan, type PaymentIntent, type Merchant } from '../../../merchants/index.js';
+import { limits } from '../../../limits.js';
+import { isCurrencyCode, parseAmount } from '../../../money/index.js';
+import { authOf, merchantOf } from '../../auth.js';
+import { positiveMoney } from '../../money-problems.js';
+import { ProblemError } from '../../problem.js';
+import { typed } from '../identity/shared.js';
+import { MoneySchema, moneyJson } from '../wallet/shared.js';
+import {
+  errorResponses,
+  IntentId,
+  intentJson,
+  IntentSchema,
+  ListQuery,
+  MerchantId,
+  merchantProblem,
+  refundJson,
+  RefundSchema,
+  type MerchantRouteDeps,
+} from './shared.js';
+
+const ById = Type.Object({ id: IntentId }, { additionalProperties: false });
+
+const CreateIntent = Type.Object(
+  {
+    amount: MoneySchema,
+    description: Type.Optional(Type.String({ maxLength: 200 })),
+    metadata: Type.Optional(
+      Type.Record(
+        Type.String({ minLength: 1, maxLength: 40, pattern: '^[A-Za-z0-9_.-]+$' }),
+        Type.String({ maxLength: limits.paymentIntentMetadataValueLengthMax }),
+        { maxProperties: limits.paymentIntentMetadataKeysMax },
+      ),
+    ),
+    expires_in: Type.Optional(
+      Type.Integer({
+        minimum: 60,
+        maximum: limits.paymentIntentTtlMaxSeconds,
+        default: limits.paymentIntentTtlDefaultSeconds,
+        description: 'Seconds until the payment (and its QR code) expires; 5 minutes by default.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * Payment intents (merchant API keys create, read and cancel them; signed-in users pay them),
+ * refunds (merchant API keys), and scans (users: what a QR payload would pay).
+ */
+export function paymentRoutes(app: FastifyInstance, deps: MerchantRouteDeps): void {
+  const api = typed(app);
+  const json = (intent: PaymentIntent, merchant: Merchant) =>
+    intentJson(intent, {
+      paymentLink: `${deps.publicUrl}/pay/${intent.id}`,
+      qrPayload: intentCode(merchant, intent),
+    });
+
+  api.post(
+    '/v1/payment-intents',
+    {
+      config: { auth: 'merchant', scope: 'payment_intents:write', idempotency: 'optional' },
+      schema: {
+        tags: ['merchant API'],
+        summary: 'Ask to be paid: a payment link and a dynamic QR code',
+        body: CreateIntent,
+        response: {
+          201: IntentSchema,
+          ...errorResponses(
+            'api_key_required',
+            'api_key_invalid',
+            'api_key_scope_missing',
+            'merchant_not_active',
+            'payment_intent_currency_invalid',
+          ),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { merchant } = merchantOf(request);
+      const body = request.body;
+      const result = await deps.payments.createIntent(merchant, {
+        amount: positiveMoney(body.amount, 'amount'),
+        description: body.description,
+        metadata: body.metadata ?? {},
+        expiresInSeconds: body.expires_in ?? limits.paymentIntentTtlDefaultSeconds,
+      });
+      if (!result.ok) throw merchantProblem(result);
+      return reply.code(201).send(json(result.intent, merchant));
+    },
+  );
+
+  api.get(
+    '/v1/payment-intents',
+    {
+      config: { auth: 'merchant', scope: 'payment_intents:read' },
+      schema: {
+        tags: ['merchant API'],
+        summary: 'The merchant’s payment intents, newest first',
+        querystring: ListQuery,
+        response: {
+          200: Type.Object({ data: Type.Array(IntentSchema), has_more: Type.Boolean() }),
+          ...errorResponses('api_key_required', 'api_key_invalid', 'api_key_scope_missing'),
+        },
+      },
+    },
+    async (request) => {
+      const { merchant } = merchantOf(request);
+      const page = await deps.payments.listIntents(merchant.id, {
+        limit: request.query.limit ?? limits.pageSizeDefault,
+        startingAfter: request.query.starting_after,
+      });
+      return { data: page.data.map((i) => json(i, merchant)), has_more: page.hasMore };
+    },
+  );
+
+  api.get(
+    '/v1/payment-intents/:id',
+    {
+      config: { auth: 'merchant', scope: 'payment_intents:read' },
+      schema: {
+        tags: ['merchant API'],
+        summary: 'One of the merchant’s payment intents',
+        params: ById,
+        response: {
+          200: IntentSchema,
+          ...errorResponses(
+            'api_key_required',
+            'api_key_invalid',
+            'api_key_scope_missing',
+            'payment_intent_not_found',
+          ),
+        },
+      },
+    },
+    async (request) => {
+      const { merchant } = merchantOf(request);
+      const intent = await deps.payments.getIntent(merchant.id, request.params.id);
+      if (intent === undefined) {
+        throw merchantProblem({ ok: false, code: 'payment_intent_not_found', param: 'id' });
+      }
+      return json(intent, merchant);
+    },
+  );
+
+  api.post(
+    '/v1/payment-intents/:id/cancel',
+    {
+      config: { auth: 'merchant', scope: 'payment_intents:write' },
+      schema: {
+        tags: ['merchant API'],
+        summary: 'Cancel an unpaid payment intent',
+        params: ById,
+        response: {
+          200: IntentSchema,
+          ...errorResponses(
+            'api_key_required',
+            'api_key_invalid',
+            'api_key_scope_missing',
+            'payment_intent_not_found',
+            'payment_intent_not_cancelable',
+          ),
+        },
+      },
+    },
+    async (request) => {
+      const { merchant } = merchantOf(request);
+      const result = await deps.payments.cancelIntent(merchant.id, request.params.id);
+      if (!result.ok) throw merchantProblem(result);
+      return json(result.intent, merchant);
+    },
+  );
+
+  api.post(
+    '/v1/payment-intents/:id/confirm',
+    {
+      config: { auth: 'user', idempotency: 'required' },
+      schema: {
+        tags: ['payments'],
+        summary: 'Pay a payment intent from the wallet',
+        params: ById,
+        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
+        body: Type.Object(
+          {
+            confirmation: Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: limits.stepUpTokenLengthMax,
+                description: 'From POST /v1/me/confirmations (payee: the merchant id).',
+              }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: IntentSchema,
+          ...errorResponses(
+            'unauthenticated',
+            'csrf_token_invalid',
+            'contact_not_verified',
+            'payment_intent_not_found',
+            'merchant_not_active',
+            'payment_intent_expired',
+            'payment_intent_not_payable',
+            'step_up_required',
+            'confirmation_invalid',
+            'limit_per_transaction_exceeded',
+            'limit_daily_exceeded',
+            'limit_yearly_exceeded',
+            'limit_lifetime_exceeded',
+            'payment_blocked',
+            'insufficient_funds',
+            'wallet_frozen',
+          ),
+        },
+      },
+    },
+    async (request) => {
+      const result = await deps.payments.confirm(
+        authOf(request).user.id,
+        request.params.id,
+        request.body.confirmation,
+      );
+      if (!result.ok) throw merchantProblem(result);
+      const merchant = await deps.merchants.get(result.intent.merchantId);
+      return json(result.intent, merchant!);
+    },
+  );
+
+  api.post(
+    '/v1/scans',
+    {
+      config: { auth: 'user' },
+      schema: {
+        tags: ['payments'],
+        summary: 'What a scanned QR payload would pay',
+        body: Type.Object(
+          { payload: Type.String({ minLength: 1, maxLength: 1024 }) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object(
+            {
+              kind: Type.Union([Type.Literal('merchant'), Type.Literal('payment_intent')]),
+              merchant: Type.Object(
+                {
+                  id: MerchantId,
+                  name_zh: Type.String(),
+                  name_en: Type.String(),
+                  city: Type.String(),
+                },
+                { additionalProperties: false },
+              ),
+              payment_intent: Type.Union([IntentId, Type.Null()]),
+              amount: Type.Union([MoneySchema, Type.Null()], {
+                description: 'Fixed by a dynamic code; null when the payer types it.',
+              }),
+              currency: Type.String(),
+              description: Type.Union([Type.String(), Type.Null()]),
+              expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+            },
+            { title: 'Scan', additionalProperties: false },
+          ),
+          ...errorResponses(
+            'unauthenticated',
+            'csrf_token_invalid',
+            'qr_malformed',
+            'qr_crc_mismatch',
+            'qr_missing_field',
+            'qr_invalid_field',
+            'qr_unknown',
+            'qr_expired',
+            'qr_used',
+            'merchant_not_active',
+          ),
+        },
+      },
+    },
+    async (request) => {
+      const scanned = await scan(request.body.payload, {
+        merchant: (id) => deps.merchants.get(id),
+        payments: deps.payments,
+        nowMs: deps.clock.nowMs(),
+      });
+      if (!scanned.ok) throw merchantProblem(scanned);
+      const m = scanned.merchant;
+      const merchant = { id: m.id, name_zh: m.nameZh, name_en: m.nameEn, city: m.city };
+      if (scanned.kind === 'merchant') {
+        return {
+          kind: 'merchant' as const,
+          merchant,
+          payment_intent: null,
+          amount: null,
+          currency: m.currency,
+          description: null,
+          expires_at: null,
+        };
+      }
+      const i = scanned.intent;
+      return {
+        kind: 'payment_intent' as const,
+        merchant,
+        payment_intent: i.id,
+        amount: moneyJson(i.amountMinor, i.currency),
+        currency: i.currency,
+        description: i.description,
+        expires_at: i.expiresAt.toISOString(),
+      };
+    },
+  );
+
+  api.post(
+    '/v1/refunds',
+    {
+      config: { auth: 'merchant', scope: 'refunds:write', idempotency: 'required' },
+      schema: {
+        tags: ['merchant API'],
+        summary: 'Refund a payment in full or in part (several times, never more than was paid)',
+        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
+        body: Type.Object(
+          {
+            payment_intent: IntentId,
+            amount: Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: 32,
+                description: 'In the payment’s currency; the whole remainder when left out.',
+              }),
+            ),
+            reason: Type.Optional(Type.String({ maxLength: 200 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: RefundSchema,
+          ...errorResponses(
+            'api_key_required',
+            'api_key_invalid',
+            'api_key_scope_missing',
+            'payment_intent_not_found',
+            'payment_intent_not_refundable',
+            'refund_exceeds_payment',
+            'refund_window_closed',
+            'merchant_insufficient_funds',
+          ),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { merchant } = merchantOf(request);
+      let amountMinor: bigint | undefined;
+      if (request.body.amount !== undefined) {
+        if (!isCurrencyCode(merchant.currency)) throw new Error('merchant currency unknown');
+        const parsed = parseAmount(request.body.amount, merchant.currency);
+        if (!parsed.ok || parsed.amountMinor <= 0n) {
+          throw new ProblemError('validation_failed', {
+            param: 'amount',
+            detail: `The amount must be a positive decimal in ${merchant.currency}.`,
+          });
+        }
+        amountMinor = parsed.amountMinor;
+      }
+      const result = await deps.payments.refund(merchant, {
+        paymentIntentId: request.body.payment_intent,
+        amountMinor,
+        reason: request.body.reason,
+      });
+      if (!result.ok) throw merchantProblem(result);
+      return reply.code(201).send(refundJson(result.refund));
+    },
+  );
+
+  api.get(
+    '/v1/refunds',
+    {
+      config: { auth: 'merchant', scope: 'refunds:read' },
+      schema: {
+        tags: ['merchant API'],
+        summary: 'The merchant’s refunds, newest first',
+        querystring: Type.Composite(
+          [ListQuery, Type.Object({ payment_intent: Type.Optional(IntentId) })],
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ data: Type.Array(RefundSchema), has_more: Type.Boolean() }),
+          ...errorResponses('api_key_required', 'api_key_invalid', 'api_key_scope_missing'),
+        },
+      },
+    },
+    async (request) => {
+      const { merchant } = merchantOf(request);
+      const page = await deps.payments.listRefunds(merchant.id, {
+        limit: request.query.limit ?? limits.pageSizeDefault,
+        startingAfter: request.query.starting_after,
+        paymentIntentId: request.query.payment_intent,
+      });
+      return { data: page.data.map(refundJson), has_more: page.hasMore };
+    },
+  );
+
+  api.get(
+    '/v1/refunds/:id',
+    {
+      config: { auth: 'merchant', scope: 'refunds:read' },
+      schema: {
+        tags: ['merchant API'],
+        summary: 'One of the merchant’s refunds',
+        params: Type.Object(
+          { id: Type.String({ pattern: '^ref_[0-9A-HJKMNP-TV-Z]{26}$' }) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: RefundSchema,
+          ...errorResponses(
+            'api_key_required',
+            'api_key_invalid',
+            'api_key_scope_missing',
+            'refund_not_found',
+          ),
+        },
+      },
+    },
+    async (request) => {
+      const { merchant } = merchantOf(request);
+      const refund = await deps.payments.getRefund(merchant.id, request.params.id);
+      if (refund === undefined) {
+        throw merchantProblem({ ok: false, code: 'refund_not_found', param: 'id' });
+      }
+      return refundJson(refund);
+    },
+  );
+}

@@ -1,0 +1,179 @@
+import type { CodeSpec, Failure } from '../lib/code-spec.js';
+
+/** Every outcome of the merchant side that goes against the caller; docs/errors.md lists them. */
+export const merchantCodes = {
+  merchant_not_found: {
+    status: 404,
+    retryable: false,
+    title: { en: 'No such merchant', 'zh-CN': '商户不存在' },
+  },
+  merchant_not_active: {
+    status: 403,
+    retryable: true,
+    title: {
+      en: 'The merchant is under review or suspended',
+      'zh-CN': '商户正在审核中或已被暂停',
+    },
+  },
+  merchants_too_many: {
+    status: 409,
+    retryable: false,
+    title: { en: 'You already run the most merchants allowed', 'zh-CN': '已达到可创建商户的上限' },
+  },
+  merchant_status_unchanged: {
+    status: 409,
+    retryable: false,
+    title: { en: 'The merchant is already in that status', 'zh-CN': '商户已处于该状态' },
+  },
+  settlement_card_not_found: {
+    status: 404,
+    retryable: false,
+    title: { en: 'No such bank card among yours', 'zh-CN': '未找到您绑定的这张银行卡' },
+  },
+  api_key_required: {
+    status: 401,
+    retryable: false,
+    title: {
+      en: 'This route takes a merchant API key',
+      'zh-CN': '此接口需要使用商户 API 密钥',
+    },
+  },
+  api_key_invalid: {
+    status: 401,
+    retryable: false,
+    title: { en: 'The API key is unknown or revoked', 'zh-CN': 'API 密钥无效或已被撤销' },
+  },
+  api_key_scope_missing: {
+    status: 403,
+    retryable: false,
+    title: {
+      en: 'The API key does not have the scope this route needs',
+      'zh-CN': 'API 密钥没有此接口所需的权限',
+    },
+  },
+  api_key_not_found: {
+    status: 404,
+    retryable: false,
+    title: { en: 'No such API key', 'zh-CN': 'API 密钥不存在' },
+  },
+  api_keys_too_many: {
+    status: 409,
+    retryable: false,
+    title: {
+      en: 'The merchant already has the most API keys allowed',
+      'zh-CN': '商户的 API 密钥数量已达上限',
+    },
+  },
+  payment_intent_not_found: {
+    status: 404,
+    retryable: false,
+    title: { en: 'No such payment', 'zh-CN': '支付单不存在' },
+  },
+  payment_intent_currency_invalid: {
+    status: 400,
+    retryable: false,
+    title: {
+      en: 'A payment must be in the merchant’s settlement currency',
+      'zh-CN': '支付币种必须与商户结算币种一致',
+    },
+  },
+  payment_intent_expired: {
+    status: 409,
+    retryable: false,
+    title: { en: 'This payment has expired', 'zh-CN': '支付单已过期' },
+  },
+  payment_intent_not_payable: {
+    status: 409,
+    retryable: false,
+    title: {
+      en: 'This payment has already been paid or cancelled',
+      'zh-CN': '该支付单已支付或已取消',
+    },
+  },
+  payment_intent_not_cancelable: {
+    status: 409,
+    retryable: false,
+    title: {
+      en: 'Only an unpaid payment can be cancelled',
+      'zh-CN': '只能取消尚未支付的支付单',
+    },
+  },
+  payment_intent_not_refundable: {
+    status: 409,
+    retryable: false,
+    title: { en: 'Only a completed payment can be refunded', 'zh-CN': '只有已完成的支付可以退款' },
+  },
+  refund_exceeds_payment: {
+    status: 409,
+    retryable: false,
+    title: {
+      en: 'Refunds cannot add up to more than was paid',
+      'zh-CN': '退款总额不能超过实付金额',
+    },
+  },
+  refund_window_closed: {
+    status: 409,
+    retryable: false,
+    title: {
+      en: 'Payments can be refunded for one year only',
+      'zh-CN': '只能在支付后一年内退款',
+    },
+  },
+  merchant_insufficient_funds: {
+    status: 402,
+    retryable: true,
+    title: {
+      en: 'The merchant’s balance cannot cover this refund',
+      'zh-CN': '商户余额不足，无法退款',
+    },
+  },
+  refund_not_found: {
+    status: 404,
+    retryable: false,
+    title: { en: 'No such refund', 'zh-CN': '退款不存在' },
+  },
+  qr_malformed: {
+    status: 400,
+    retryable: false,
+    title: { en: 'This is not a payment code', 'zh-CN': '这不是有效的收款码' },
+  },
+  qr_crc_mismatch: {
+    status: 400,
+    retryable: false,
+    title: {
+      en: 'The code is damaged (its checksum does not match)',
+      'zh-CN': '收款码已损坏（校验码不符）',
+    },
+  },
+  qr_missing_field: {
+    status: 400,
+    retryable: false,
+    title: { en: 'The code lacks a required field', 'zh-CN': '收款码缺少必要字段' },
+  },
+  qr_invalid_field: {
+    status: 400,
+    retryable: false,
+    title: { en: 'The code has an invalid field', 'zh-CN': '收款码字段无效' },
+  },
+  qr_unknown: {
+    status: 404,
+    retryable: false,
+    title: {
+      en: 'This code does not belong to a Hebao merchant or user',
+      'zh-CN': '这不是荷包商户或用户的收款码',
+    },
+  },
+  qr_expired: {
+    status: 410,
+    retryable: false,
+    title: { en: 'This code has expired', 'zh-CN': '收款码已过期' },
+  },
+  qr_used: {
+    status: 409,
+    retryable: false,
+    title: { en: 'This code has already been paid', 'zh-CN': '该收款码已被支付' },
+  },
+} as const satisfies Record<string, CodeSpec>;
+
+export type MerchantCode = keyof typeof merchantCodes;
+export type MerchantFailure = Failure<MerchantCode>;

@@ -1,0 +1,90 @@
+import { currencies, currencyByNumeric, formatAmount, isCurrencyCode } from '../money/index.js';
+import { failure } from '../lib/code-spec.js';
+import type { MerchantFailure } from './codes.js';
+import { decodeMpm, encodeMpm, validateHebaoMpm, type MpmInput } from './emvco.js';
+import type { Merchant } from './merchants.js';
+import type { PaymentIntent, Payments } from './payments.js';
+
+/**
+ * Hebao's collection codes: EMVCo Merchant-Presented payloads whose merchant account template
+ * (tag 26) carries Hebao's globally unique id in sub-field 00 and the merchant id in 01. A
+ * merchant's static code (`01=11`) leaves the amount to the payer; a payment intent's dynamic
+ * code (`01=12`) has the amount and the intent's one-time reference (62-05).
+ */
+export const HEBAO_QR_ID = 'dev.hebao.pay';
+
+function base(merchant: Merchant): MpmInput {
+  if (!isCurrencyCode(merchant.currency)) throw new Error(`unknown currency ${merchant.currency}`);
+  return {
+    merchantAccounts: [{ tag: '26', globallyUniqueId: HEBAO_QR_ID, fields: { '01': merchant.id } }],
+    mcc: merchant.mcc,
+    currencyNumeric: currencies[merchant.currency].numeric,
+    country: merchant.country,
+    merchantName: merchant.nameEn,
+    merchantCity: merchant.city,
+    alternateLanguage: { language: 'zh', name: merchant.nameZh },
+  };
+}
+
+export function staticCode(merchant: Merchant): string {
+  return encodeMpm({ ...base(merchant), initiation: 'static' });
+}
+
+export function intentCode(merchant: Merchant, intent: PaymentIntent): string {
+  if (!isCurrencyCode(intent.currency)) throw new Error(`unknown currency ${intent.currency}`);
+  return encodeMpm({
+    ...base(merchant),
+    initiation: 'dynamic',
+    amount: formatAmount(intent.amountMinor, intent.currency),
+    additionalData: { referenceLabel: intent.reference },
+  });
+}
+
+export type Scanned =
+  | { readonly ok: true; readonly kind: 'merchant'; readonly merchant: Merchant }
+  | {
+      readonly ok: true;
+      readonly kind: 'payment_intent';
+      readonly merchant: Merchant;
+      readonly intent: PaymentIntent;
+    }
+  | MerchantFailure;
+
+/**
+ * What a scanned payload would pay. Damaged or malformed payloads get the codec's code; a sound
+ * EMVCo code of another network, or one naming no Hebao merchant or intent, is `qr_unknown`; a
+ * paid intent's code is `qr_used` and an expired or cancelled one `qr_expired`.
+ */
+export async function scan(
+  payload: string,
+  deps: {
+    readonly merchant: (id: string) => Promise<Merchant | undefined>;
+    readonly payments: Payments;
+    readonly nowMs: number;
+  },
+): Promise<Scanned> {
+  const decoded = decodeMpm(payload);
+  if (!decoded.ok) return failure(decoded.code, { detail: decoded.detail, param: 'payload' });
+  const isHebao = decoded.payload.merchantAccounts.some((a) => a.globallyUniqueId === HEBAO_QR_ID);
+  if (!isHebao) return failure('qr_unknown', { param: 'payload' });
+  const checked = validateHebaoMpm(decoded.payload, HEBAO_QR_ID);
+  if (!checked.ok) return failure(checked.code, { detail: checked.detail, param: 'payload' });
+  const code = checked.payload;
+  const merchantId = code.hebaoAccount.fields['01'];
+  const merchant = merchantId === undefined ? undefined : await deps.merchant(merchantId);
+  if (merchant === undefined) return failure('qr_unknown', { param: 'payload' });
+  if (merchant.status !== 'active') return failure('merchant_not_active');
+  if (currencyByNumeric(code.currencyNumeric) === undefined) {
+    return failure('qr_invalid_field', { param: 'payload', detail: 'tag 53: unknown currency' });
+  }
+  if (code.initiation === 'static') return { ok: true, kind: 'merchant', merchant };
+  const reference = code.additionalData?.referenceLabel ?? '';
+  const intent = await deps.payments.intentByReference(reference);
+  if (intent === undefined || intent.merchantId !== merchant.id) {
+    return failure('qr_unknown', { param: 'payload' });
+  }
+  if (intent.status === 'canceled') return failure('qr_expired');
+  if (intent.status !== 'requires_payment') return failure('qr_used');
+  if (intent.expiresAt.getTime() <= deps.nowMs) return failure('qr_expired');
+  return { ok: true, kind: 'payment_intent', merchant, intent };
+}

@@ -1,0 +1,545 @@
+/**
+ * Goal: merchants are opened by users and reviewed by operators; their servers call the merchant
+ * API with scoped API keys only (and users the user routes with sessions only); users scan and
+ * pay payment intents exactly once, the fee going to fee revenue in the same chain; refunds never
+ * add up to more than was paid, also under concurrency, and fail cleanly when the merchant's
+ * balance is short. Every refusal changes nothing, and the ledger verifies afterwards.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyLedger } from '../src/ledger/index.js';
+import { newId } from '../src/lib/ids.js';
+import { crc16CcittFalse } from '../src/merchants/index.js';
+import { createIdentityHarness, type IdentityHarness, type SignedInUser } from './identity-app.js';
+
+let h: IdentityHarness;
+beforeAll(async () => {
+  h = await createIdentityHarness({ exemptDailyCount: 1000 });
+  await h.db.pool.query(
+    `UPDATE payment_limits SET per_transaction_minor = 100000000, daily_minor = 100000000,
+       period_minor = 100000000`,
+  );
+});
+afterAll(async () => {
+  expect(await verifyLedger(h.db.pool)).toMatchObject({ ok: true });
+  await h.app.close();
+});
+
+async function user(balanceMinor = 0n): Promise<SignedInUser> {
+  const me = await h.signIn(await h.createUser());
+  if (balanceMinor > 0n) await h.fund(me.userId, balanceMinor);
+  return me;
+}
+
+async function card(owner: SignedInUser): Promise<string> {
+  const id = newId('crd', h.clock.nowMs());
+  await h.db.pool.query(
+    `INSERT INTO cards (id, user_id, token, brand, last4, exp_month, exp_year, created_at)
+     VALUES ($1, $2, 'tok_test', 'unionpay', '6222', 12, 2030, $3)`,
+    [id, owner.userId, new Date(h.clock.nowMs())],
+  );
+  return id;
+}
+
+interface Shop {
+  readonly owner: SignedInUser;
+  readonly id: string;
+  readonly key: string;
+  readonly auth: { authorization: string };
+}
+
+async function shop(): Promise<Shop> {
+  const owner = await user();
+  const created = await h.inject({
+    method: 'POST',
+    url: '/v1/merchants',
+    headers: owner.bearer,
+    payload: {
+      name_zh: '荷包咖啡',
+      name_en: 'Hebao Coffee',
+      mcc: '5814',
+      city: 'Shanghai',
+      country: 'CN',
+      settlement_card_id: await card(owner),
+    },
+  });
+  expect(created.statusCode, created.body).toBe(201);
+  const id = created.json().id as string;
+  const key = await h.inject({
+    method: 'POST',
+    url: `/v1/merchants/${id}/api-keys`,
+    headers: owner.bearer,
+    payload: { name: 'server' },
+  });
+  expect(key.statusCode, key.body).toBe(201);
+  const secret = key.json().secret as string;
+  return { owner, id, key: secret, auth: { authorization: `Bearer ${secret}` } };
+}
+
+function createIntent(s: Shop, amount: string, extra: Record<string, unknown> = {}) {
+  return h.inject({
+    method: 'POST',
+    url: '/v1/payment-intents',
+    headers: s.auth,
+    payload: { amount: { amount, currency: 'CNY' }, description: 'Latte', ...extra },
+  });
+}
+
+function confirm(payer: SignedInUser, intentId: string, body: Record<string, unknown> = {}) {
+  return h.inject({
+    method: 'POST',
+    url: `/v1/payment-intents/${intentId}/confirm`,
+    headers: { ...payer.bearer, 'idempotency-key': randomUUID() },
+    payload: body,
+  });
+}
+
+function refund(s: Shop, intentId: string, amount?: string) {
+  return h.inject({
+    method: 'POST',
+    url: '/v1/refunds',
+    headers: { ...s.auth, 'idempotency-key': randomUUID() },
+    payload: { payment_intent: intentId, ...(amount === undefined ? {} : { amount }) },
+  });
+}
+
+async function balanceOf(accountOwner: string): Promise<bigint> {
+  const { rows } = await h.db.pool.query<{ balance: bigint }>(
+    `SELECT credits_posted - debits_posted AS balance FROM ledger_accounts WHERE owner = $1`,
+    [accountOwner],
+  );
+  return rows[0]?.balance ?? 0n;
+}
+
+async function available(who: SignedInUser): Promise<string | undefined> {
+  const response = await h.inject({ method: 'GET', url: '/v1/wallets', headers: who.bearer });
+  const wallets = response.json().data as Array<{
+    currency: string;
+    available: { amount: string };
+  }>;
+  return wallets.find((w) => w.currency === 'CNY')?.available.amount;
+}
+
+describe('merchants and API keys', () => {
+  it('opens a merchant with the user’s card and shows the secret once', async () => {
+    const s = await shop();
+    const got = await h.inject({
+      method: 'GET',
+      url: `/v1/merchants/${s.id}`,
+      headers: s.owner.bearer,
+    });
+    expect(got.json()).toMatchObject({ status: 'active', fee_rate: '0.60', mcc: '5814' });
+    const keys = await h.inject({
+      method: 'GET',
+      url: `/v1/merchants/${s.id}/api-keys`,
+      headers: s.owner.bearer,
+    });
+    expect(keys.json().data).toHaveLength(1);
+    expect(JSON.stringify(keys.json())).not.toContain(s.key);
+    expect(keys.json().data[0].last4).toBe(s.key.slice(-4));
+    const { rows } = await h.db.pool.query('SELECT * FROM merchant_api_keys');
+    expect(JSON.stringify(rows)).not.toContain(s.key);
+  });
+
+  it('refuses a card that is not the user’s, and hides other users’ merchants', async () => {
+    const owner = await user();
+    const other = await user();
+    const response = await h.inject({
+      method: 'POST',
+      url: '/v1/merchants',
+      headers: owner.bearer,
+      payload: {
+        name_zh: '店',
+        name_en: 'Shop',
+        mcc: '5411',
+        city: 'Beijing',
+        country: 'CN',
+        settlement_card_id: await card(other),
+      },
+    });
+    expect(response.json()).toMatchObject({ status: 404, code: 'settlement_card_not_found' });
+    const s = await shop();
+    for (const url of [`/v1/merchants/${s.id}`, `/v1/merchants/${s.id}/api-keys`]) {
+      const seen = await h.inject({ method: 'GET', url, headers: other.bearer });
+      expect(seen.json().code).toBe('merchant_not_found');
+    }
+  });
+
+  it('keeps API keys and sessions apart, checks scopes, and refuses revoked keys', async () => {
+    const s = await shop();
+    const bySession = await h.inject({
+      method: 'GET',
+      url: '/v1/payment-intents',
+      headers: s.owner.bearer,
+    });
+    expect(bySession.json()).toMatchObject({ status: 401, code: 'api_key_required' });
+    const byKey = await h.inject({ method: 'GET', url: '/v1/wallets', headers: s.auth });
+    expect(byKey.json()).toMatchObject({ status: 401, code: 'unauthenticated' });
+    const none = await h.inject({ method: 'GET', url: '/v1/payment-intents' });
+    expect(none.json().code).toBe('api_key_required');
+    const forged = await h.inject({
+      method: 'GET',
+      url: '/v1/payment-intents',
+      headers: { authorization: `Bearer sk_test_${'A'.repeat(43)}` },
+    });
+    expect(forged.json()).toMatchObject({ status: 401, code: 'api_key_invalid' });
+    const readOnly = await h.inject({
+      method: 'POST',
+      url: `/v1/merchants/${s.id}/api-keys`,
+      headers: s.owner.bearer,
+      payload: { name: 'reporting', scopes: ['payment_intents:read'] },
+    });
+    const reader = { authorization: `Bearer ${readOnly.json().secret}` };
+    expect(
+      (await h.inject({ method: 'GET', url: '/v1/payment-intents', headers: reader })).statusCode,
+    ).toBe(200);
+    const write = await h.inject({
+      method: 'POST',
+      url: '/v1/payment-intents',
+      headers: reader,
+      payload: { amount: { amount: '1.00', currency: 'CNY' } },
+    });
+    expect(write.json()).toMatchObject({ status: 403, code: 'api_key_scope_missing' });
+    const revoked = await h.inject({
+      method: 'DELETE',
+      url: `/v1/merchants/${s.id}/api-keys/${readOnly.json().id}`,
+      headers: s.owner.bearer,
+    });
+    expect(revoked.json().revoked_at).not.toBeNull();
+    const after = await h.inject({ method: 'GET', url: '/v1/payment-intents', headers: reader });
+    expect(after.json().code).toBe('api_key_invalid');
+  });
+
+  it('waits for an operator when merchants are reviewed', async () => {
+    const reviewed = await createIdentityHarness({ autoApproveMerchants: false });
+    try {
+      const owner = await reviewed.signIn(await reviewed.createUser());
+      const cardId = newId('crd', reviewed.clock.nowMs());
+      await reviewed.db.pool.query(
+        `INSERT INTO cards (id, user_id, token, brand, last4, exp_month, exp_year, created_at)
+         VALUES ($1, $2, 'tok', 'visa', '4242', 12, 2030, $3)`,
+        [cardId, owner.userId, new Date(reviewed.clock.nowMs())],
+      );
+      const created = await reviewed.inject({
+        method: 'POST',
+        url: '/v1/merchants',
+        headers: owner.bearer,
+        payload: {
+          name_zh: '书店',
+          name_en: 'Books',
+          mcc: '5942',
+          city: 'Hangzhou',
+          country: 'CN',
+          settlement_card_id: cardId,
+        },
+      });
+      expect(created.json().status).toBe('pending_review');
+      const key = await reviewed.inject({
+        method: 'POST',
+        url: `/v1/merchants/${created.json().id}/api-keys`,
+        headers: owner.bearer,
+        payload: { name: 'server' },
+      });
+      const intent = await reviewed.inject({
+        method: 'POST',
+        url: '/v1/payment-intents',
+        headers: { authorization: `Bearer ${key.json().secret}` },
+        payload: { amount: { amount: '1.00', currency: 'CNY' } },
+      });
+      expect(intent.json()).toMatchObject({ status: 403, code: 'merchant_not_active' });
+      const approve = await reviewed.inject({
+        method: 'POST',
+        url: `/v1/admin/merchants/${created.json().id}/approve`,
+        headers: owner.bearer,
+      });
+      expect(approve.json().code).toBe('operator_required');
+      const approved = await reviewed.merchants.setStatus(created.json().id, 'active');
+      expect(approved).toMatchObject({ ok: true, merchant: { status: 'active' } });
+    } finally {
+      await reviewed.app.close();
+    }
+  });
+});
+
+describe('payment intents and scans', () => {
+  it('is scanned from its dynamic QR, paid once with the fee in the same chain, and seen by both', async () => {
+    const s = await shop();
+    const payer = await user(50_000n);
+    const created = await createIntent(s, '100.00', { metadata: { order: 'A-1' } });
+    expect(created.statusCode, created.body).toBe(201);
+    const intent = created.json();
+    expect(intent).toMatchObject({ status: 'requires_payment', metadata: { order: 'A-1' } });
+    const scanned = await h.inject({
+      method: 'POST',
+      url: '/v1/scans',
+      headers: payer.bearer,
+      payload: { payload: intent.qr_payload },
+    });
+    expect(scanned.json()).toMatchObject({
+      kind: 'payment_intent',
+      payment_intent: intent.id,
+      amount: { amount: '100.00', currency: 'CNY' },
+      merchant: { id: s.id, name_zh: '荷包咖啡', name_en: 'Hebao Coffee' },
+    });
+    const paid = await confirm(payer, intent.id);
+    expect(paid.statusCode, paid.body).toBe(200);
+    expect(paid.json()).toMatchObject({
+      status: 'succeeded',
+      payer_id: payer.userId,
+      fee: { amount: '0.60' },
+      amount_received: { amount: '100.00' },
+    });
+    expect(await available(payer)).toBe('400.00');
+    expect(await balanceOf(s.id)).toBe(9_940n);
+    const again = await confirm(payer, intent.id);
+    expect(again.json()).toMatchObject({ status: 409, code: 'payment_intent_not_payable' });
+    const used = await h.inject({
+      method: 'POST',
+      url: '/v1/scans',
+      headers: payer.bearer,
+      payload: { payload: intent.qr_payload },
+    });
+    expect(used.json().code).toBe('qr_used');
+    const seen = await h.inject({
+      method: 'GET',
+      url: `/v1/payment-intents/${intent.id}`,
+      headers: s.auth,
+    });
+    expect(seen.json().status).toBe('succeeded');
+    const events = await h.inject({ method: 'GET', url: '/v1/events', headers: payer.bearer });
+    expect((events.json().data as Array<{ type: string }>).map((e) => e.type)).toContain(
+      'payment.succeeded',
+    );
+  });
+
+  it('is paid exactly once when 20 users confirm it at the same moment', async () => {
+    const s = await shop();
+    const payers = await Promise.all(Array.from({ length: 20 }, () => user(10_000n)));
+    const intent = (await createIntent(s, '10.00')).json();
+    const results = await Promise.all(payers.map((p) => confirm(p, intent.id)));
+    const codes = results.map((r) => (r.statusCode === 200 ? 'ok' : r.json().code));
+    expect(codes.filter((c) => c === 'ok')).toHaveLength(1);
+    expect(codes.filter((c) => c !== 'ok').every((c) => c === 'payment_intent_not_payable')).toBe(
+      true,
+    );
+    expect(await balanceOf(s.id)).toBe(994n);
+    const left = await Promise.all(payers.map(available));
+    expect(left.filter((a) => a === '90.00')).toHaveLength(1);
+    expect(left.filter((a) => a === '100.00')).toHaveLength(19);
+  });
+
+  it('gives the intent back when the wallet is short, and nothing moves', async () => {
+    const s = await shop();
+    const payer = await user(500n);
+    const intent = (await createIntent(s, '10.00')).json();
+    const short = await confirm(payer, intent.id);
+    expect(short.json()).toMatchObject({ status: 402, code: 'insufficient_funds' });
+    const after = await h.inject({
+      method: 'GET',
+      url: `/v1/payment-intents/${intent.id}`,
+      headers: s.auth,
+    });
+    expect(after.json()).toMatchObject({ status: 'requires_payment', payer_id: null });
+    const limits = await h.inject({ method: 'GET', url: '/v1/me/limits', headers: payer.bearer });
+    expect(limits.json().daily.used).toBe('0.00');
+    await h.fund(payer.userId, 1_000n);
+    expect((await confirm(payer, intent.id)).json().status).toBe('succeeded');
+  });
+
+  it('needs step-up above the exemption', async () => {
+    const s = await shop();
+    const payer = await user(100_000n);
+    const intent = (await createIntent(s, '500.00')).json();
+    const refused = await confirm(payer, intent.id);
+    expect(refused.json()).toMatchObject({ code: 'step_up_required' });
+    const after = await h.inject({
+      method: 'GET',
+      url: `/v1/payment-intents/${intent.id}`,
+      headers: s.auth,
+    });
+    expect(after.json().status).toBe('requires_payment');
+  });
+
+  it('expires, cancels, and hides another merchant’s intents', async () => {
+    const s = await shop();
+    const other = await shop();
+    const payer = await user(10_000n);
+    const intent = (await createIntent(s, '1.00', { expires_in: 60 })).json();
+    for (const [method, url] of [
+      ['GET', `/v1/payment-intents/${intent.id}`],
+      ['POST', `/v1/payment-intents/${intent.id}/cancel`],
+    ] as const) {
+      const response = await h.inject({ method, url, headers: other.auth });
+      expect(response.json()).toMatchObject({ status: 404, code: 'payment_intent_not_found' });
+    }
+    h.clock.advanceMs(61_000);
+    const late = await confirm(payer, intent.id);
+    expect(late.json().code).toBe('payment_intent_expired');
+    const scanned = await h.inject({
+      method: 'POST',
+      url: '/v1/scans',
+      headers: payer.bearer,
+      payload: { payload: intent.qr_payload },
+    });
+    expect(scanned.json().code).toBe('qr_expired');
+    const open = (await createIntent(s, '1.00')).json();
+    const cancelled = await h.inject({
+      method: 'POST',
+      url: `/v1/payment-intents/${open.id}/cancel`,
+      headers: s.auth,
+    });
+    expect(cancelled.json().status).toBe('canceled');
+    expect((await confirm(payer, open.id)).json().code).toBe('payment_intent_not_payable');
+    const again = await h.inject({
+      method: 'POST',
+      url: `/v1/payment-intents/${open.id}/cancel`,
+      headers: s.auth,
+    });
+    expect(again.json().code).toBe('payment_intent_not_cancelable');
+  });
+
+  it('reads a static code, and refuses damaged, foreign and unknown codes', async () => {
+    const s = await shop();
+    const payer = await user();
+    const qr = await h.inject({
+      method: 'GET',
+      url: `/v1/merchants/${s.id}/qr`,
+      headers: s.owner.bearer,
+    });
+    const payload = qr.json().payload as string;
+    const scan = (text: string) =>
+      h.inject({
+        method: 'POST',
+        url: '/v1/scans',
+        headers: payer.bearer,
+        payload: { payload: text },
+      });
+    expect((await scan(payload)).json()).toMatchObject({
+      kind: 'merchant',
+      amount: null,
+      currency: 'CNY',
+    });
+    const svg = await h.inject({
+      method: 'GET',
+      url: `/v1/merchants/${s.id}/qr?format=svg`,
+      headers: s.owner.bearer,
+    });
+    expect(svg.headers['content-type']).toContain('image/svg+xml');
+    const png = await h.inject({
+      method: 'GET',
+      url: `/v1/merchants/${s.id}/qr?format=png`,
+      headers: s.owner.bearer,
+    });
+    expect(png.rawPayload.subarray(1, 4).toString()).toBe('PNG');
+    const flipped = payload.slice(0, 20) + (payload[20] === 'A' ? 'B' : 'A') + payload.slice(21);
+    expect((await scan(flipped)).json().code).toBe('qr_crc_mismatch');
+    const promptPay =
+      '00020101021129370016A000000677010111011300669245317755802TH54076000.0053037646304';
+    expect((await scan(`${promptPay}9B3B`)).json().code).toBe('qr_unknown');
+    expect((await scan('hello')).json().code).toBe('qr_malformed');
+    const unknown = payload.replace(s.id, newId('mch', h.clock.nowMs())).slice(0, -4);
+    expect((await scan(unknown + crc16CcittFalse(unknown))).json()).toMatchObject({
+      status: 404,
+      code: 'qr_unknown',
+    });
+  });
+});
+
+describe('refunds', () => {
+  async function paidIntent(s: Shop, amount: string) {
+    const payer = await user(1_000_000n);
+    const intent = (await createIntent(s, amount)).json();
+    expect((await confirm(payer, intent.id)).json().status).toBe('succeeded');
+    return { payer, intent };
+  }
+
+  it('refunds in parts up to what was paid, from the merchant’s balance', async () => {
+    const s = await shop();
+    await paidIntent(s, '50.00');
+    const { payer, intent } = await paidIntent(s, '100.00');
+    expect((await refund(s, intent.id, '30.00')).json()).toMatchObject({
+      status: 'succeeded',
+      amount: { amount: '30.00' },
+    });
+    expect((await refund(s, intent.id, '70.01')).json()).toMatchObject({
+      status: 409,
+      code: 'refund_exceeds_payment',
+    });
+    expect((await refund(s, intent.id)).json().amount.amount).toBe('70.00');
+    expect((await refund(s, intent.id, '0.01')).json().code).toBe('refund_exceeds_payment');
+    expect(await available(payer)).toBe('10000.00');
+    const listed = await h.inject({
+      method: 'GET',
+      url: `/v1/refunds?payment_intent=${intent.id}`,
+      headers: s.auth,
+    });
+    expect(listed.json().data).toHaveLength(2);
+    const events = await h.inject({ method: 'GET', url: '/v1/events', headers: payer.bearer });
+    expect(
+      (events.json().data as Array<{ type: string }>).filter((e) => e.type === 'refund.received'),
+    ).toHaveLength(2);
+  });
+
+  it('never refunds more than was paid under 10 concurrent refunds', async () => {
+    const s = await shop();
+    await paidIntent(s, '100.00');
+    const { intent } = await paidIntent(s, '100.00');
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => refund(s, intent.id, '30.00')),
+    );
+    const ok = results.filter((r) => r.statusCode === 201);
+    expect(ok).toHaveLength(3);
+    expect(
+      results
+        .filter((r) => r.statusCode !== 201)
+        .every((r) => r.json().code === 'refund_exceeds_payment'),
+    ).toBe(true);
+    const seen = await h.inject({
+      method: 'GET',
+      url: `/v1/payment-intents/${intent.id}`,
+      headers: s.auth,
+    });
+    expect(seen.json().amount_refunded.amount).toBe('90.00');
+  });
+
+  it('fails cleanly when the merchant’s balance cannot cover it', async () => {
+    const s = await shop();
+    const { intent } = await paidIntent(s, '100.00');
+    // The fee stays with Hebao, so the balance is 99.40: a full refund is 0.60 short.
+    const short = await refund(s, intent.id);
+    expect(short.json()).toMatchObject({ status: 402, code: 'merchant_insufficient_funds' });
+    const seen = await h.inject({
+      method: 'GET',
+      url: `/v1/payment-intents/${intent.id}`,
+      headers: s.auth,
+    });
+    expect(seen.json().amount_refunded.amount).toBe('0.00');
+    const failed = await h.inject({ method: 'GET', url: '/v1/refunds', headers: s.auth });
+    expect(failed.json().data[0]).toMatchObject({
+      status: 'failed',
+      failure_code: 'merchant_insufficient_funds',
+    });
+    expect((await refund(s, intent.id, '99.40')).json().status).toBe('succeeded');
+  });
+
+  it('refuses unpaid, foreign and year-old payments', async () => {
+    const s = await shop();
+    const other = await shop();
+    const unpaid = (await createIntent(s, '5.00')).json();
+    expect((await refund(s, unpaid.id)).json().code).toBe('payment_intent_not_refundable');
+    const { intent } = await paidIntent(s, '5.00');
+    expect((await refund(other, intent.id)).json()).toMatchObject({
+      status: 404,
+      code: 'payment_intent_not_found',
+    });
+    const mine = await refund(s, intent.id, '1.00');
+    const theirs = await h.inject({
+      method: 'GET',
+      url: `/v1/refunds/${mine.json().id}`,
+      headers: other.auth,
+    });
+    expect(theirs.json().code).toBe('refund_not_found');
+    h.clock.advanceMs(366 * 24 * 3_600_000);
+    expect((await refund(s, intent.id, '1.00')).json().code).toBe('refund_window_closed');
+  });
+});
