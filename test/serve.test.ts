@@ -3,11 +3,14 @@
  * port, the workers expiring holds and sealing; and the `hebao verify` command's exit codes.
  */
 import { execFile } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { openRuntime, type Runtime } from '../src/cli/runtime.js';
+import { seedDemo } from '../src/cli/demo.js';
 import { serve, type Server } from '../src/cli/serve.js';
+import { verifyLedger } from '../src/ledger/index.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { transferId, walletAndFunding } from './ledger-fixtures.js';
 
@@ -18,18 +21,31 @@ let server: Server;
 
 beforeAll(async () => {
   db = await createTestDatabase();
+  // The sandbox bank calls the API back at its public URL, so the port is chosen up front.
+  const port = await freePort();
   runtime = await openRuntime(
     loadConfig({
       DATABASE_URL: db.url,
-      PORT: '1',
+      PORT: String(port),
+      HEBAO_PUBLIC_URL: `http://127.0.0.1:${port}`,
       LOG_LEVEL: 'silent',
       HEBAO_SEAL_INTERVAL_MS: '100',
       HEBAO_EXPIRY_INTERVAL_MS: '100',
     }),
   );
-  // Port 1 is only a placeholder in the configuration; listen on any free port instead.
-  server = await serve({ ...runtime, config: { ...runtime.config, port: 0 } }, { worker: true });
+  server = await serve(runtime, { worker: true });
 });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
 
 afterAll(async () => {
   await server.close();
@@ -86,6 +102,29 @@ describe('hebao serve', () => {
         timeout: 10_000,
       })
       .toBe(true);
+  });
+});
+
+describe('demo data', () => {
+  it('seeds users topped up through the sandbox bank, a transfer, and a merchant paid once', async () => {
+    const first = await seedDemo(runtime);
+    expect(first.logins).toHaveLength(3);
+    expect(first.merchant.apiKey).toMatch(/^sk_test_/);
+    const lilei = (await runtime.identity.identity.findUser(first.logins[0]!.login))!;
+    const balances = await runtime.wallet.balances(lilei.id);
+    // 1,000.00 topped up, 25.00 to Han Meimei, 32.00 at the demo merchant.
+    expect(balances).toEqual([
+      expect.objectContaining({ currency: 'CNY', availableMinor: 943_00n }),
+    ]);
+    const page = await runtime.payments.listIntents(first.merchant.id, {
+      limit: 10,
+      startingAfter: undefined,
+    });
+    expect(page.data.map((i) => i.status)).toEqual(['succeeded']);
+    // Seeding again reuses the users and the merchant.
+    const again = await seedDemo(runtime);
+    expect(again.merchant).toEqual({ ...first.merchant, apiKey: undefined });
+    expect((await verifyLedger(runtime.pool)).ok).toBe(true);
   });
 });
 

@@ -1,11 +1,13 @@
 /**
  * Demo data for development: a few users with verified phones, a payment PIN, a bound test card
- * and a balance topped up through the sandbox bank, and a transfer between two of them. Run once
+ * and a balance topped up through the sandbox bank, a transfer between two of them, and a demo
+ * merchant (run by the third user) with an API key and one paid payment. Run once
  * on the first `npm start` (when the first demo user does not exist) and by `hebao seed-demo`.
  * Everything goes through the same services the API uses; nothing is written around them.
  */
 import { readDevInbox } from '../events/index.js';
 import type { User } from '../identity/index.js';
+import { API_KEY_SCOPES } from '../merchants/index.js';
 import { money } from '../money/index.js';
 import type { Runtime } from './runtime.js';
 
@@ -26,17 +28,32 @@ export interface DemoLogin {
   readonly name: string;
 }
 
+export interface DemoData {
+  readonly logins: readonly DemoLogin[];
+  readonly merchant: {
+    readonly id: string;
+    readonly name: string;
+    /** Shown once, when the merchant is created; undefined when it existed already. */
+    readonly apiKey: string | undefined;
+  };
+}
+
 /** Whether the demo users exist already. */
 export async function demoSeeded(rt: Runtime): Promise<boolean> {
   return (await rt.identity.identity.findUser(DEMO_USERS[0].phone)) !== undefined;
 }
 
-export async function seedDemo(rt: Runtime): Promise<DemoLogin[]> {
+export async function seedDemo(rt: Runtime): Promise<DemoData> {
   const users: User[] = [];
   for (const demo of DEMO_USERS) users.push(await demoUser(rt, demo));
-  await Promise.all(users.map((user, i) => topUp(rt, user, 1000_00n + BigInt(i) * 500_00n)));
-  const [lilei, meimei] = users;
-  if (lilei !== undefined && meimei !== undefined) {
+  const cards = await Promise.all(
+    users.map((user, i) => topUp(rt, user, 1000_00n + BigInt(i) * 500_00n)),
+  );
+  const [lilei, meimei, jim] = users;
+  if (lilei === undefined || meimei === undefined || jim === undefined) {
+    throw new Error('demo users missing');
+  }
+  {
     const paid = await rt.wallet.transfer(lilei.id, {
       recipientId: meimei.id,
       amount: money(25_00n, 'CNY'),
@@ -48,7 +65,50 @@ export async function seedDemo(rt: Runtime): Promise<DemoLogin[]> {
     });
     if (!paid.ok) throw new Error(`demo transfer refused: ${paid.code}`);
   }
-  return DEMO_USERS.map((d) => ({ login: d.phone, name: d.name }));
+  return {
+    logins: DEMO_USERS.map((d) => ({ login: d.phone, name: d.name })),
+    merchant: await demoMerchant(rt, jim, cards[2]!, lilei),
+  };
+}
+
+/** Jim's coffee shop: a merchant, an API key, and a payment by Li Lei. */
+async function demoMerchant(
+  rt: Runtime,
+  owner: User,
+  cardId: string,
+  payer: User,
+): Promise<DemoData['merchant']> {
+  const [existing] = await rt.merchants.listOwned(owner.id);
+  if (existing !== undefined) {
+    return { id: existing.id, name: existing.nameEn, apiKey: undefined };
+  }
+  const created = await rt.merchants.create(owner.id, {
+    nameZh: '荷包咖啡',
+    nameEn: 'Hebao Coffee',
+    mcc: '5814',
+    city: 'Shanghai',
+    country: 'CN',
+    currency: 'CNY',
+    settlementCardId: cardId,
+    feeRateBp: 60,
+  });
+  if (!created.ok) throw new Error(`demo merchant: ${created.code}`);
+  const merchant = created.merchant;
+  const key = await rt.merchants.createApiKey(owner.id, merchant.id, {
+    name: 'demo server',
+    scopes: API_KEY_SCOPES,
+  });
+  if (!key.ok) throw new Error(`demo API key: ${key.code}`);
+  const intent = await rt.payments.createIntent(merchant, {
+    amount: money(32_00n, 'CNY'),
+    description: 'Flat white',
+    metadata: { order: 'demo-1' },
+    expiresInSeconds: 300,
+  });
+  if (!intent.ok) throw new Error(`demo payment intent: ${intent.code}`);
+  const paid = await rt.payments.confirm(payer.id, intent.intent.id, undefined);
+  if (!paid.ok) throw new Error(`demo payment: ${paid.code}`);
+  return { id: merchant.id, name: merchant.nameEn, apiKey: key.secret };
 }
 
 async function demoUser(rt: Runtime, demo: (typeof DEMO_USERS)[number]): Promise<User> {
@@ -76,7 +136,8 @@ async function demoUser(rt: Runtime, demo: (typeof DEMO_USERS)[number]): Promise
   return verified.user;
 }
 
-async function topUp(rt: Runtime, user: User, amountMinor: bigint): Promise<void> {
+/** Binds a test card, tops up from it and waits for the bank; returns the card's id. */
+async function topUp(rt: Runtime, user: User, amountMinor: bigint): Promise<string> {
   const card = await rt.funding.bindCard(user.id, {
     number: '4242424242424242',
     expMonth: 12,
@@ -94,7 +155,7 @@ async function topUp(rt: Runtime, user: User, amountMinor: bigint): Promise<void
   const deadline = Date.now() + SETTLE_WAIT_MS;
   for (;;) {
     const topup = await rt.funding.getTopup(user.id, started.topup.id);
-    if (topup?.status === 'succeeded') return;
+    if (topup?.status === 'succeeded') return card.card.id;
     if (topup?.status === 'failed') throw new Error(`demo top-up ${topup.id} failed`);
     if (Date.now() > deadline) throw new Error(`demo top-up ${started.topup.id} did not settle`);
     await new Promise((resolve) => setTimeout(resolve, 200));

@@ -10,7 +10,7 @@ import { grantOperator } from '../identity/index.js';
 import { runFxRateCommand } from '../wallet/index.js';
 import { publicKeyPem, verifyLedger } from '../ledger/index.js';
 import { startWorkers } from '../workers/index.js';
-import { DEMO_PASSWORD, DEMO_PIN, demoSeeded, seedDemo, type DemoLogin } from './demo.js';
+import { DEMO_PASSWORD, DEMO_PIN, demoSeeded, seedDemo, type DemoData } from './demo.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { backgroundJobs, serve } from './serve.js';
 
@@ -216,9 +216,14 @@ async function runSeedDemo(): Promise<number> {
   }
 }
 
-function printDemoLogins(logins: readonly DemoLogin[]): void {
+function printDemoLogins(demo: DemoData): void {
   console.log(`\nDemo users (password "${DEMO_PASSWORD}", payment PIN ${DEMO_PIN}):`);
-  for (const { login, name } of logins) console.log(`  ${login.padEnd(16)} ${name}`);
+  for (const { login, name } of demo.logins) console.log(`  ${login.padEnd(16)} ${name}`);
+  const { merchant } = demo;
+  console.log(`Demo merchant: ${merchant.name} (${merchant.id}), run by the third user`);
+  if (merchant.apiKey !== undefined) {
+    console.log(`  API key (shown only now): ${merchant.apiKey}`);
+  }
 }
 
 async function runWorker(): Promise<number> {
