@@ -445,6 +445,62 @@ describe('payment intents and scans', () => {
   });
 });
 
+describe('paying a static code', () => {
+  function payMerchant(payer: SignedInUser, body: Record<string, unknown>) {
+    return h.inject({
+      method: 'POST',
+      url: '/v1/merchant-payments',
+      headers: { ...payer.bearer, 'idempotency-key': randomUUID() },
+      payload: body,
+    });
+  }
+
+  it('pays the amount the payer typed, with a receipt the merchant can refund', async () => {
+    const s = await shop();
+    const payer = await user(10_000n);
+    const paid = await payMerchant(payer, {
+      merchant: s.id,
+      amount: { amount: '12.34', currency: 'CNY' },
+      note: 'Two buns',
+    });
+    expect(paid.statusCode, paid.body).toBe(201);
+    expect(paid.json()).toMatchObject({
+      status: 'succeeded',
+      description: 'Two buns',
+      amount: { amount: '12.34' },
+      fee: { amount: '0.07' },
+      metadata: { source: 'static_code' },
+    });
+    expect(await available(payer)).toBe('87.66');
+    expect(await balanceOf(s.id)).toBe(1_227n);
+    expect((await refund(s, paid.json().id, '1.00')).json().status).toBe('succeeded');
+  });
+
+  it('refuses a short wallet, another currency and unknown merchants, moving nothing', async () => {
+    const s = await shop();
+    const payer = await user(500n);
+    const short = await payMerchant(payer, {
+      merchant: s.id,
+      amount: { amount: '10.00', currency: 'CNY' },
+    });
+    expect(short.json()).toMatchObject({ status: 402, code: 'insufficient_funds' });
+    const listed = await h.inject({ method: 'GET', url: '/v1/payment-intents', headers: s.auth });
+    expect(listed.json().data[0]).toMatchObject({ status: 'canceled', payer_id: null });
+    const usd = await payMerchant(payer, {
+      merchant: s.id,
+      amount: { amount: '1.00', currency: 'USD' },
+    });
+    expect(usd.json().code).toBe('payment_intent_currency_invalid');
+    const nobody = await payMerchant(payer, {
+      merchant: newId('mch', h.clock.nowMs()),
+      amount: { amount: '1.00', currency: 'CNY' },
+    });
+    expect(nobody.json()).toMatchObject({ status: 404, code: 'merchant_not_found' });
+    expect(await available(payer)).toBe('5.00');
+    expect(await balanceOf(s.id)).toBe(0n);
+  });
+});
+
 describe('refunds', () => {
   async function paidIntent(s: Shop, amount: string) {
     const payer = await user(1_000_000n);

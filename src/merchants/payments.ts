@@ -98,6 +98,20 @@ export interface Payments {
     intentId: string,
     confirmation: string | undefined,
   ): Promise<PaymentResult<{ intent: PaymentIntent }>>;
+  /**
+   * Pays a merchant's static code: the payer typed the amount. The payment is an intent of the
+   * merchant made for this payer and confirmed at once, so it has the same receipt, refunds
+   * and exactly-once rules as any other; the payer's Idempotency-Key makes a retry find it.
+   */
+  payMerchant(
+    payerId: string,
+    input: {
+      readonly merchantId: string;
+      readonly amount: Money;
+      readonly note: string | undefined;
+      readonly confirmation: string | undefined;
+    },
+  ): Promise<PaymentResult<{ intent: PaymentIntent }>>;
   refund(
     merchant: Merchant,
     input: {
@@ -392,6 +406,35 @@ export function createPayments(deps: PaymentsDeps): Payments {
     return { ok: true as const, intent: (await selectIntent(pool, intent.id))! };
   }
 
+  async function createIntent(
+    merchant: Merchant,
+    input: IntentInput,
+  ): Promise<PaymentResult<{ intent: PaymentIntent }>> {
+    if (merchant.status !== 'active') return failure('merchant_not_active');
+    if (input.amount.currency !== merchant.currency) {
+      return failure('payment_intent_currency_invalid', { param: 'amount.currency' });
+    }
+    const at = now();
+    const { rows } = await pool.query<IntentRow>(
+      `INSERT INTO payment_intents (id, merchant_id, amount_minor, currency, description,
+         metadata, capture_method, status, reference, expires_at, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, 'automatic', 'requires_payment', $7, $8, $9, $9)
+       RETURNING *`,
+      [
+        newId('pi', at.getTime()),
+        merchant.id,
+        input.amount.amountMinor,
+        input.amount.currency,
+        input.description ?? null,
+        JSON.stringify(input.metadata),
+        newReference(),
+        new Date(at.getTime() + input.expiresInSeconds * 1000),
+        at,
+      ],
+    );
+    return { ok: true, intent: intentOf(rows[0]!) };
+  }
+
   async function refund(
     merchant: Merchant,
     input: {
@@ -526,31 +569,7 @@ export function createPayments(deps: PaymentsDeps): Payments {
   }
 
   return {
-    async createIntent(merchant, input) {
-      if (merchant.status !== 'active') return failure('merchant_not_active');
-      if (input.amount.currency !== merchant.currency) {
-        return failure('payment_intent_currency_invalid', { param: 'amount.currency' });
-      }
-      const at = now();
-      const { rows } = await pool.query<IntentRow>(
-        `INSERT INTO payment_intents (id, merchant_id, amount_minor, currency, description,
-           metadata, capture_method, status, reference, expires_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'automatic', 'requires_payment', $7, $8, $9, $9)
-         RETURNING *`,
-        [
-          newId('pi', at.getTime()),
-          merchant.id,
-          input.amount.amountMinor,
-          input.amount.currency,
-          input.description ?? null,
-          JSON.stringify(input.metadata),
-          newReference(),
-          new Date(at.getTime() + input.expiresInSeconds * 1000),
-          at,
-        ],
-      );
-      return { ok: true, intent: intentOf(rows[0]!) };
-    },
+    createIntent,
 
     async getIntent(merchantId, intentId) {
       const intent = await selectIntent(pool, intentId);
@@ -593,6 +612,30 @@ export function createPayments(deps: PaymentsDeps): Payments {
     },
 
     confirm,
+
+    async payMerchant(payerId, input) {
+      const merchant = await selectMerchant(pool, input.merchantId);
+      if (merchant === undefined) return failure('merchant_not_found', { param: 'merchant' });
+      const created = await createIntent(merchant, {
+        amount: input.amount,
+        description: input.note,
+        metadata: { source: 'static_code' },
+        expiresInSeconds: limits.paymentIntentTtlDefaultSeconds,
+      });
+      if (!created.ok) return created;
+      const paid = await confirm(payerId, created.intent.id, input.confirmation);
+      if (!paid.ok) {
+        // Nobody else can pay an intent made for this payer: it goes away with the refusal.
+        await pool.query(
+          `UPDATE payment_intents SET status = 'canceled', cancellation_reason = 'payment_refused',
+                  updated_at = $2
+            WHERE id = $1 AND status = 'requires_payment'`,
+          [created.intent.id, now()],
+        );
+      }
+      return paid;
+    },
+
     refund,
 
     async getRefund(merchantId, refundId) {

@@ -230,6 +230,65 @@ export function paymentRoutes(app: FastifyInstance, deps: MerchantRouteDeps): vo
   );
 
   api.post(
+    '/v1/merchant-payments',
+    {
+      config: { auth: 'user', idempotency: 'required' },
+      schema: {
+        tags: ['payments'],
+        summary: 'Pay a merchant’s static code: the payer types the amount',
+        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
+        body: Type.Object(
+          {
+            merchant: MerchantId,
+            amount: MoneySchema,
+            note: Type.Optional(Type.String({ maxLength: 200 })),
+            confirmation: Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: limits.stepUpTokenLengthMax,
+                description: 'From POST /v1/me/confirmations (payee: the merchant id).',
+              }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: IntentSchema,
+          ...errorResponses(
+            'unauthenticated',
+            'csrf_token_invalid',
+            'contact_not_verified',
+            'merchant_not_found',
+            'merchant_not_active',
+            'payment_intent_currency_invalid',
+            'step_up_required',
+            'confirmation_invalid',
+            'limit_per_transaction_exceeded',
+            'limit_daily_exceeded',
+            'limit_yearly_exceeded',
+            'limit_lifetime_exceeded',
+            'payment_blocked',
+            'insufficient_funds',
+            'wallet_frozen',
+          ),
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const result = await deps.payments.payMerchant(authOf(request).user.id, {
+        merchantId: body.merchant,
+        amount: positiveMoney(body.amount, 'amount'),
+        note: body.note,
+        confirmation: body.confirmation,
+      });
+      if (!result.ok) throw merchantProblem(result);
+      const merchant = await deps.merchants.get(result.intent.merchantId);
+      return reply.code(201).send(json(result.intent, merchant!));
+    },
+  );
+
+  api.post(
     '/v1/scans',
     {
       config: { auth: 'user' },
