@@ -501,6 +501,59 @@ describe('paying a static code', () => {
   });
 });
 
+describe('personal collection codes', () => {
+  it('names the user to pay; the payer then sends a P2P transfer', async () => {
+    const payee = await user();
+    const payer = await user(10_000n);
+    const code = await h.inject({
+      method: 'GET',
+      url: '/v1/me/collection-code',
+      headers: payee.bearer,
+    });
+    expect(code.statusCode, code.body).toBe(200);
+    const image = await h.inject({
+      method: 'GET',
+      url: '/v1/me/collection-code?format=svg',
+      headers: payee.bearer,
+    });
+    expect(image.body).toContain('<svg');
+    const scanned = await h.inject({
+      method: 'POST',
+      url: '/v1/scans',
+      headers: payer.bearer,
+      payload: { payload: code.json().payload },
+    });
+    expect(scanned.json()).toMatchObject({
+      kind: 'person',
+      person: { id: payee.userId },
+      merchant: null,
+      amount: null,
+    });
+    const paid = await h.inject({
+      method: 'POST',
+      url: '/v1/transfers',
+      headers: { ...payer.bearer, 'idempotency-key': randomUUID() },
+      payload: {
+        recipient: scanned.json().person.id,
+        amount: { amount: '8.00', currency: 'CNY' },
+        confirm_new_payee: true,
+      },
+    });
+    expect(paid.json().status).toBe('completed');
+    // A code naming a user who does not exist is unknown.
+    const forged = (code.json().payload as string)
+      .replace(payee.userId, newId('usr', h.clock.nowMs()))
+      .slice(0, -4);
+    const unknown = await h.inject({
+      method: 'POST',
+      url: '/v1/scans',
+      headers: payer.bearer,
+      payload: { payload: forged + crc16CcittFalse(forged) },
+    });
+    expect(unknown.json().code).toBe('qr_unknown');
+  });
+});
+
 describe('refunds', () => {
   async function paidIntent(s: Shop, amount: string) {
     const payer = await user(1_000_000n);

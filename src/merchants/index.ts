@@ -30,5 +30,5 @@ export type {
   PaymentsDeps,
   Refund,
 } from './payments.js';
-export { HEBAO_QR_ID, intentCode, scan, staticCode } from './qr.js';
-export type { Scanned } from './qr.js';
+export { HEBAO_QR_ID, intentCode, personalCode, scan, staticCode } from './qr.js';
+export type { Person, Scanned } from './qr.js';

@@ -9,7 +9,9 @@ import type { PaymentIntent, Payments } from './payments.js';
  * Hebao's collection codes: EMVCo Merchant-Presented payloads whose merchant account template
  * (tag 26) carries Hebao's globally unique id in sub-field 00 and the merchant id in 01. A
  * merchant's static code (`01=11`) leaves the amount to the payer; a payment intent's dynamic
- * code (`01=12`) has the amount and the intent's one-time reference (62-05).
+ * code (`01=12`) has the amount and the intent's one-time reference (62-05). A user's personal
+ * collection code is a static code of the same shape whose sub-field 01 is the user id: a P2P
+ * transfer to that user, with the amount typed by the payer.
  */
 export const HEBAO_QR_ID = 'dev.hebao.pay';
 
@@ -30,6 +32,20 @@ export function staticCode(merchant: Merchant): string {
   return encodeMpm({ ...base(merchant), initiation: 'static' });
 }
 
+/** MCC 4829 (money transfer) and placeholder name and city: EMVCo needs them in ASCII. */
+export function personalCode(user: { readonly id: string; readonly displayName: string }): string {
+  return encodeMpm({
+    merchantAccounts: [{ tag: '26', globallyUniqueId: HEBAO_QR_ID, fields: { '01': user.id } }],
+    mcc: '4829',
+    currencyNumeric: currencies.CNY.numeric,
+    country: 'CN',
+    merchantName: 'Hebao user',
+    merchantCity: 'China',
+    initiation: 'static',
+    alternateLanguage: { language: 'zh', name: [...user.displayName].slice(0, 25).join('') },
+  });
+}
+
 export function intentCode(merchant: Merchant, intent: PaymentIntent): string {
   if (!isCurrencyCode(intent.currency)) throw new Error(`unknown currency ${intent.currency}`);
   return encodeMpm({
@@ -40,8 +56,14 @@ export function intentCode(merchant: Merchant, intent: PaymentIntent): string {
   });
 }
 
+export interface Person {
+  readonly id: string;
+  readonly displayName: string;
+}
+
 export type Scanned =
   | { readonly ok: true; readonly kind: 'merchant'; readonly merchant: Merchant }
+  | { readonly ok: true; readonly kind: 'person'; readonly person: Person }
   | {
       readonly ok: true;
       readonly kind: 'payment_intent';
@@ -59,6 +81,8 @@ export async function scan(
   payload: string,
   deps: {
     readonly merchant: (id: string) => Promise<Merchant | undefined>;
+    /** A verified user by id; anyone else is undefined. */
+    readonly person: (id: string) => Promise<Person | undefined>;
     readonly payments: Payments;
     readonly nowMs: number;
   },
@@ -70,8 +94,13 @@ export async function scan(
   const checked = validateHebaoMpm(decoded.payload, HEBAO_QR_ID);
   if (!checked.ok) return failure(checked.code, { detail: checked.detail, param: 'payload' });
   const code = checked.payload;
-  const merchantId = code.hebaoAccount.fields['01'];
-  const merchant = merchantId === undefined ? undefined : await deps.merchant(merchantId);
+  const payeeId = code.hebaoAccount.fields['01'] ?? '';
+  if (payeeId.startsWith('usr_') && code.initiation === 'static') {
+    const person = await deps.person(payeeId);
+    if (person === undefined) return failure('qr_unknown', { param: 'payload' });
+    return { ok: true, kind: 'person', person };
+  }
+  const merchant = payeeId.startsWith('mch_') ? await deps.merchant(payeeId) : undefined;
   if (merchant === undefined) return failure('qr_unknown', { param: 'payload' });
   if (merchant.status !== 'active') return failure('merchant_not_active');
   if (currencyByNumeric(code.currencyNumeric) === undefined) {

@@ -1,6 +1,5 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import QRCode from 'qrcode';
 import { API_KEY_SCOPES, staticCode, type ApiKey } from '../../../merchants/index.js';
 import { isCurrencyCode } from '../../../money/index.js';
 import { authOf } from '../../auth.js';
@@ -13,6 +12,8 @@ import {
   MerchantId,
   merchantProblem,
   MerchantSchema,
+  CodeFormatQuery,
+  sentAsImage,
   type MerchantRouteDeps,
 } from './shared.js';
 
@@ -157,16 +158,7 @@ export function merchantRoutes(app: FastifyInstance, deps: MerchantRouteDeps): v
         tags: ['merchants'],
         summary: 'The merchant’s static collection code (the payer types the amount)',
         params: ByMerchant,
-        querystring: Type.Object(
-          {
-            format: Type.Optional(
-              Type.Union([Type.Literal('json'), Type.Literal('svg'), Type.Literal('png')], {
-                default: 'json',
-              }),
-            ),
-          },
-          { additionalProperties: false },
-        ),
+        querystring: CodeFormatQuery,
         response: {
           200: Type.Object(
             { payload: Type.String(), merchant_id: MerchantId },
@@ -182,16 +174,7 @@ export function merchantRoutes(app: FastifyInstance, deps: MerchantRouteDeps): v
         throw merchantProblem({ ok: false, code: 'merchant_not_found', param: 'id' });
       }
       const payload = staticCode(merchant);
-      const format = request.query.format ?? 'json';
-      // Images are sent as they are (a string or a Buffer skips the JSON serializer).
-      if (format === 'svg') {
-        const svg = await QRCode.toString(payload, { type: 'svg', errorCorrectionLevel: 'M' });
-        return reply.type('image/svg+xml').send(svg as never);
-      }
-      if (format === 'png') {
-        const png = await QRCode.toBuffer(payload, { errorCorrectionLevel: 'M', width: 512 });
-        return reply.type('image/png').send(png as never);
-      }
+      if (await sentAsImage(reply, payload, request.query.format)) return reply;
       return { payload, merchant_id: merchant.id };
     },
   );

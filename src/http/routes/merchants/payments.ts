@@ -1,6 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { intentCode, scan, type PaymentIntent, type Merchant } from '../../../merchants/index.js';
+import {
+  intentCode,
+  personalCode,
+  scan,
+  type PaymentIntent,
+  type Merchant,
+} from '../../../merchants/index.js';
 import { limits } from '../../../limits.js';
 import { isCurrencyCode, parseAmount } from '../../../money/index.js';
 import { authOf, merchantOf } from '../../auth.js';
@@ -18,6 +24,8 @@ import {
   merchantProblem,
   refundJson,
   RefundSchema,
+  CodeFormatQuery,
+  sentAsImage,
   type MerchantRouteDeps,
 } from './shared.js';
 
@@ -229,6 +237,32 @@ export function paymentRoutes(app: FastifyInstance, deps: MerchantRouteDeps): vo
     },
   );
 
+  api.get(
+    '/v1/me/collection-code',
+    {
+      config: { auth: 'user' },
+      schema: {
+        tags: ['payments'],
+        summary: 'My personal collection code: others scan it and pay me the amount they type',
+        querystring: CodeFormatQuery,
+        response: {
+          200: Type.Object(
+            { payload: Type.String() },
+            { description: 'JSON; with format=svg or png the image itself.' },
+          ),
+          ...errorResponses('unauthenticated', 'contact_not_verified'),
+        },
+      },
+    },
+    async (request, reply) => {
+      const verified = await deps.identity.identity.requireVerified(authOf(request).user.id);
+      if (!verified.ok) throw merchantProblem(verified);
+      const payload = personalCode(verified.user);
+      if (await sentAsImage(reply, payload, request.query.format)) return reply;
+      return { payload };
+    },
+  );
+
   api.post(
     '/v1/merchant-payments',
     {
@@ -302,15 +336,32 @@ export function paymentRoutes(app: FastifyInstance, deps: MerchantRouteDeps): vo
         response: {
           200: Type.Object(
             {
-              kind: Type.Union([Type.Literal('merchant'), Type.Literal('payment_intent')]),
-              merchant: Type.Object(
-                {
-                  id: MerchantId,
-                  name_zh: Type.String(),
-                  name_en: Type.String(),
-                  city: Type.String(),
-                },
-                { additionalProperties: false },
+              kind: Type.Union([
+                Type.Literal('merchant'),
+                Type.Literal('payment_intent'),
+                Type.Literal('person'),
+              ]),
+              merchant: Type.Union([
+                Type.Object(
+                  {
+                    id: MerchantId,
+                    name_zh: Type.String(),
+                    name_en: Type.String(),
+                    city: Type.String(),
+                  },
+                  { additionalProperties: false },
+                ),
+                Type.Null(),
+              ]),
+              person: Type.Union(
+                [
+                  Type.Object(
+                    { id: Type.String(), display_name: Type.String() },
+                    { additionalProperties: false },
+                  ),
+                  Type.Null(),
+                ],
+                { description: 'A user’s personal code: pay them with POST /v1/transfers.' },
               ),
               payment_intent: Type.Union([IntentId, Type.Null()]),
               amount: Type.Union([MoneySchema, Type.Null()], {
@@ -340,16 +391,35 @@ export function paymentRoutes(app: FastifyInstance, deps: MerchantRouteDeps): vo
     async (request) => {
       const scanned = await scan(request.body.payload, {
         merchant: (id) => deps.merchants.get(id),
+        person: async (id) => {
+          const user = await deps.identity.identity.getUser(id);
+          return user?.contactVerified === true
+            ? { id: user.id, displayName: user.displayName }
+            : undefined;
+        },
         payments: deps.payments,
         nowMs: deps.clock.nowMs(),
       });
       if (!scanned.ok) throw merchantProblem(scanned);
+      if (scanned.kind === 'person') {
+        return {
+          kind: 'person' as const,
+          merchant: null,
+          person: { id: scanned.person.id, display_name: scanned.person.displayName },
+          payment_intent: null,
+          amount: null,
+          currency: 'CNY',
+          description: null,
+          expires_at: null,
+        };
+      }
       const m = scanned.merchant;
       const merchant = { id: m.id, name_zh: m.nameZh, name_en: m.nameEn, city: m.city };
       if (scanned.kind === 'merchant') {
         return {
           kind: 'merchant' as const,
           merchant,
+          person: null,
           payment_intent: null,
           amount: null,
           currency: m.currency,
@@ -361,6 +431,7 @@ export function paymentRoutes(app: FastifyInstance, deps: MerchantRouteDeps): vo
       return {
         kind: 'payment_intent' as const,
         merchant,
+        person: null,
         payment_intent: i.id,
         amount: moneyJson(i.amountMinor, i.currency),
         currency: i.currency,

@@ -1,4 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
+import QRCode from 'qrcode';
 import type { Clock } from '../../../lib/clock.js';
 import { identityCodes, type IdentityServices } from '../../../identity/index.js';
 import {
@@ -158,3 +160,37 @@ export const ListQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+export const CodeFormatQuery = Type.Object(
+  {
+    format: Type.Optional(
+      Type.Union([Type.Literal('json'), Type.Literal('svg'), Type.Literal('png')], {
+        default: 'json',
+        description: 'json: the payload text; svg or png: the QR image.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * Sends a collection code as a QR image when one was asked for, and says whether it did. Images
+ * go out as they are: a string or a Buffer skips the route's JSON serializer.
+ */
+export async function sentAsImage(
+  reply: FastifyReply,
+  payload: string,
+  format: 'json' | 'svg' | 'png' | undefined,
+): Promise<boolean> {
+  if (format === 'svg') {
+    const svg = await QRCode.toString(payload, { type: 'svg', errorCorrectionLevel: 'M' });
+    reply.type('image/svg+xml').send(svg);
+    return true;
+  }
+  if (format === 'png') {
+    const png = await QRCode.toBuffer(payload, { errorCorrectionLevel: 'M', width: 512 });
+    reply.type('image/png').send(png);
+    return true;
+  }
+  return false;
+}
