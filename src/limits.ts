@@ -114,6 +114,34 @@ export const limits = {
   refundWindowMs: 365 * 24 * 3_600_000,
   /** A payment or refund left processing this long (a crash) is settled by the merchant job. */
   merchantUnsettledAfterMs: 5 * 60_000,
+  /** Webhooks: endpoints one owner may have, and what one endpoint may hold. */
+  webhookEndpointsPerOwnerMax: 16,
+  webhookUrlLengthMax: 2048,
+  webhookDescriptionLengthMax: 256,
+  webhookEventTypesPerEndpointMax: 32,
+  webhookEventTypeLengthMax: 64,
+  /** An event's data as JSON bytes; an event names what changed, it is no data export. */
+  webhookEventDataBytesMax: 64 * 1024,
+  /** Deliveries claimed per worker pass, POSTs in flight at once, and how long a claim holds. */
+  webhookDeliveryBatchSizeMax: 50,
+  webhookDeliveryConcurrencyMax: 8,
+  webhookDeliveryLeaseMs: 60_000,
+  webhookWorkerIntervalMs: 1000,
+  /** One attempt: the DNS lookup of the endpoint's host, then the whole HTTP exchange. */
+  webhookDnsTimeoutMs: 5_000,
+  webhookRequestTimeoutMs: 10_000,
+  /** Retries: the first delay doubles up to the cap, until this long after the event was made. */
+  webhookRetryBaseMs: 30_000,
+  webhookRetryMaxMs: 6 * 3_600_000,
+  webhookRetryWindowMs: 3 * 24 * 3_600_000,
+  /** Attempts one delivery may have, scheduled ones and resends together. */
+  webhookAttemptsPerDeliveryMax: 50,
+  /** The attempt log: response bytes and error characters kept, attempts listed per delivery. */
+  webhookResponseExcerptBytesMax: 1024,
+  webhookErrorLengthMax: 500,
+  webhookAttemptsListedMax: 10,
+  /** How long the secret before a rotation keeps signing deliveries beside the new one. */
+  webhookSecretOverlapMs: 24 * 3_600_000,
 } as const;
 
 export type Limits = typeof limits;
@@ -135,6 +163,31 @@ export function assertLimits(l: Limits = limits): void {
     [l.pinLockBaseMs <= l.pinLockMaxMs, 'the first PIN lock is within the cap'],
     [l.stepUpConfirmationTtlMs <= 5 * 60_000, 'a confirmation lives at most five minutes'],
     [l.stepUpTokenBytes >= 16, 'confirmation tokens carry at least 128 bits'],
+    [l.webhookEndpointsPerOwnerMax >= 1, 'an owner may have a webhook endpoint'],
+    [l.webhookRetryBaseMs <= l.webhookRetryMaxMs, 'the first webhook retry is within the cap'],
+    [l.webhookRetryMaxMs < l.webhookRetryWindowMs, 'webhook retries fit in their window'],
+    [
+      l.webhookDnsTimeoutMs + l.webhookRequestTimeoutMs < l.webhookDeliveryLeaseMs,
+      'a webhook attempt ends before its claim runs out',
+    ],
+    [
+      l.webhookDeliveryConcurrencyMax <= l.webhookDeliveryBatchSizeMax &&
+        l.webhookDeliveryConcurrencyMax < l.poolSizeMax,
+      'webhook attempts in flight fit in a batch and leave pool connections',
+    ],
+    [
+      // Jitter shortens a delay by at most a fifth: once capped, attempts come every 0.8 cap.
+      l.webhookRetryWindowMs / (0.8 * l.webhookRetryMaxMs) +
+        Math.log2(l.webhookRetryMaxMs / l.webhookRetryBaseMs) +
+        2 <=
+        l.webhookAttemptsPerDeliveryMax,
+      'scheduled webhook attempts leave room for resends',
+    ],
+    [
+      l.webhookAttemptsListedMax <= l.webhookAttemptsPerDeliveryMax,
+      'listed webhook attempts within the attempts a delivery may have',
+    ],
+    [l.webhookSecretOverlapMs <= l.webhookRetryWindowMs, 'a rotated secret expires in time'],
   ];
   for (const [ok, what] of checks) {
     if (!ok) throw new Error(`limits are inconsistent: ${what}`);

@@ -24,3 +24,56 @@ export {
   userEventsSince,
 } from './user-events.js';
 export type { EventHub, NewUserEvent, UserEvent, UserEventType } from './user-events.js';
+export {
+  afterAttempt,
+  createWebhooks,
+  enqueueWebhookEvent,
+  isWebhookEventType,
+  retryDelayMs,
+  validateEventTypes,
+  webhookCodes,
+  webhookEventBody,
+} from './webhooks.js';
+export type {
+  AfterAttempt,
+  AttemptEnd,
+  NewWebhookEndpoint,
+  NewWebhookEvent,
+  WebhookAttempt,
+  WebhookAttemptKind,
+  WebhookCode,
+  WebhookDeliveryPage,
+  WebhookDelivery,
+  WebhookDeliveryState,
+  WebhookDeps,
+  WebhookEndpoint,
+  WebhookEndpointPatch,
+  WebhookEndpointStatus,
+  WebhookFailure,
+  WebhookResult,
+  Webhooks,
+} from './webhooks.js';
+export {
+  generateWebhookSecret,
+  signWebhook,
+  verifyWebhookSignature,
+  WEBHOOK_EVENT_ID_HEADER,
+  WEBHOOK_SECRET_PATTERN,
+  WEBHOOK_SIGNATURE_HEADER,
+  WEBHOOK_SIGNATURE_TOLERANCE_SECONDS,
+} from './webhook-signature.js';
+export type { WebhookSignatureCheck, WebhookSignatureFailure } from './webhook-signature.js';
+export {
+  checkWebhookUrl,
+  classifyAddress,
+  isAddressAllowed,
+  parseWebhookUrl,
+  systemResolver,
+} from './webhook-url.js';
+export type {
+  AddressKind,
+  CheckedWebhookUrl,
+  WebhookResolver,
+  WebhookUrlCode,
+  WebhookUrlPolicy,
+} from './webhook-url.js';
