@@ -8,6 +8,7 @@ import { createPool, migrate, startTemporaryPostgres, type Pool } from '../src/d
 import { runLedgerBench } from './ledger.js';
 import { runP2pBench } from './p2p.js';
 import { runPgbench } from './pgbench.js';
+import { runQrBench } from './qr.js';
 
 export interface BenchDatabase {
   readonly pool: Pool;
@@ -19,6 +20,7 @@ const benches: Record<string, (database: BenchDatabase) => Promise<void>> = {
   ledger: (database) => runLedgerBench(database.pool),
   pgbench: runPgbench,
   p2p: runP2pBench,
+  qr: runQrBench,
 };
 
 export async function main(args: readonly string[]): Promise<number> {

@@ -25,7 +25,8 @@ const CONCURRENCY = 64;
 const DURATION_MS = 20_000;
 const BALANCE_MINOR = 1_000_000n;
 
-export async function runP2pBench(database: BenchDatabase): Promise<void> {
+/** A runtime with the bench configuration (see the module comment and bench/README.md). */
+export async function openBenchRuntime(database: BenchDatabase) {
   const rt = await openRuntime(
     loadConfig({
       DATABASE_URL: database.url,
@@ -36,10 +37,15 @@ export async function runP2pBench(database: BenchDatabase): Promise<void> {
       HEBAO_GATEWAY_URL: 'http://127.0.0.1:9',
     }),
   );
+  await rt.pool.query(
+    `UPDATE payment_limits SET per_transaction_minor = 1e15, daily_minor = 1e15, period_minor = 1e15`,
+  );
+  return rt;
+}
+
+export async function runP2pBench(database: BenchDatabase): Promise<void> {
+  const rt = await openBenchRuntime(database);
   try {
-    await rt.pool.query(
-      `UPDATE payment_limits SET per_transaction_minor = 1e15, daily_minor = 1e15, period_minor = 1e15`,
-    );
     const started = performance.now();
     const users = await createUsers(rt);
     console.log(
@@ -71,13 +77,15 @@ export async function runP2pBench(database: BenchDatabase): Promise<void> {
   }
 }
 
-interface BenchUser {
+export interface BenchUser {
   readonly id: string;
   readonly token: string;
 }
 
 /** Users, devices, sessions and funded wallets, written in bulk straight to the tables. */
-async function createUsers(rt: Awaited<ReturnType<typeof openRuntime>>): Promise<BenchUser[]> {
+export async function createUsers(
+  rt: Awaited<ReturnType<typeof openRuntime>>,
+): Promise<BenchUser[]> {
   const now = new Date(rt.clock.nowMs());
   const users: Array<BenchUser & { createdAt: Date }> = [];
   const rows: Array<[string, string, string, string, Buffer, Buffer]> = [];
@@ -136,7 +144,12 @@ async function createUsers(rt: Awaited<ReturnType<typeof openRuntime>>): Promise
   return users.map(({ id, token }) => ({ id, token }));
 }
 
-function load(url: string, users: readonly BenchUser[], hotPayeeIndex: number | undefined) {
+export function load(
+  url: string,
+  users: readonly BenchUser[],
+  hotPayeeIndex: number | undefined,
+  intents?: readonly string[],
+) {
   return new Promise<LoadReport>((resolve, reject) => {
     const child = fork(new URL('./p2p-load.ts', import.meta.url), {
       execArgv: ['--import', 'tsx'],
@@ -144,15 +157,22 @@ function load(url: string, users: readonly BenchUser[], hotPayeeIndex: number | 
     });
     child.once('message', (message) => resolve(message as LoadReport));
     child.once('error', reject);
-    child.send({ url, users, hotPayeeIndex, concurrency: CONCURRENCY, durationMs: DURATION_MS });
+    child.send({
+      url,
+      users,
+      hotPayeeIndex,
+      intents,
+      concurrency: CONCURRENCY,
+      durationMs: DURATION_MS,
+    });
   });
 }
 
-function throughput(r: LoadReport): number {
+export function throughput(r: LoadReport): number {
   return r.ok / (r.elapsedMs / 1000);
 }
 
-function report(name: string, r: LoadReport): void {
+export function report(name: string, r: LoadReport): void {
   const sorted = [...r.latenciesMs].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
   console.log(
