@@ -39,6 +39,8 @@ export interface Config {
   readonly gatewayUrl: string | undefined;
   readonly gatewayApiKey: string;
   readonly gatewayCallbackSecret: string;
+  /** Development only: webhook endpoints on loopback addresses, for a local receiver. */
+  readonly webhookAllowLoopback: boolean;
 }
 
 export const kycDocumentTypes = ['prc_id', 'hk_macao_permit', 'taiwan_permit', 'passport'] as const;
@@ -185,6 +187,12 @@ export const configVariables: readonly ConfigVariable[] = [
     description:
       'Identity documents accepted for real-name verification, comma-separated: prc_id, hk_macao_permit, taiwan_permit, passport.',
   },
+  {
+    name: 'HEBAO_WEBHOOK_ALLOW_LOOPBACK',
+    default: UNSET,
+    description:
+      'Whether webhook endpoints may be on loopback addresses (127.0.0.0/8, ::1), for a local receiver: `true` or `false`. Unset: true in development; never true in production.',
+  },
 ];
 
 export function loadConfig(env: Env = process.env): Config {
@@ -244,7 +252,20 @@ function identityConfig(env: Env): IdentityConfig {
     gatewayCallbackSecret:
       secret(env, 'HEBAO_GATEWAY_CALLBACK_SECRET', production) ??
       DEVELOPMENT_GATEWAY_CALLBACK_SECRET,
+    webhookAllowLoopback: webhookAllowLoopback(env, production),
   };
+}
+
+function webhookAllowLoopback(env: Env, production: boolean): boolean {
+  const raw = value(env, 'HEBAO_WEBHOOK_ALLOW_LOOPBACK');
+  if (raw === undefined) return !production;
+  if (raw !== 'true' && raw !== 'false') {
+    throw new ConfigError('HEBAO_WEBHOOK_ALLOW_LOOPBACK must be true or false');
+  }
+  if (raw === 'true' && production) {
+    throw new ConfigError('HEBAO_WEBHOOK_ALLOW_LOOPBACK cannot be true in production');
+  }
+  return raw === 'true';
 }
 
 function gatewayUrl(env: Env, production: boolean): string | undefined {

@@ -114,6 +114,19 @@ export const limits = {
   refundWindowMs: 365 * 24 * 3_600_000,
   /** A payment or refund left processing this long (a crash) is settled by the merchant job. */
   merchantUnsettledAfterMs: 5 * 60_000,
+  /** How often the settlement job looks for days to settle and payouts to follow. */
+  settlementIntervalMs: 60_000,
+  /** User payment codes: active devices per user; wrong codes that lock a device, and how long. */
+  paymentCodeDevicesPerUserMax: 5,
+  paymentCodeFailuresLock: 5,
+  paymentCodeLockMs: 15 * 60_000,
+  /** Charges by code paid without confirmation: at most this much each, and a day (CNY fen). */
+  paymentCodeConfirmAboveMinor: 20_000n,
+  paymentCodeDailyMinor: 100_000n,
+  /** How long a charge waits for the payer to confirm it on the phone. */
+  paymentCodeConfirmTtlSeconds: 300,
+  /** Random token ids drawn for a new device before giving up on finding an unused one. */
+  paymentCodeTokenIdAttemptsMax: 8,
   /** Webhooks: endpoints one owner may have, and what one endpoint may hold. */
   webhookEndpointsPerOwnerMax: 16,
   webhookUrlLengthMax: 2048,

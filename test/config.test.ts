@@ -36,6 +36,7 @@ describe('configuration', () => {
       gatewayUrl: undefined,
       gatewayApiKey: expect.any(String),
       gatewayCallbackSecret: expect.any(String),
+      webhookAllowLoopback: true,
     });
   });
 
@@ -57,6 +58,14 @@ describe('configuration', () => {
     expect(config.gatewayUrl).toBe('https://gateway.example.com');
     expect(config.hmacKey).toEqual(Buffer.alloc(32, 7));
     expect(config.dataKeys).toBe(SECRETS.HEBAO_DATA_KEYS);
+    expect(config.webhookAllowLoopback).toBe(false);
+    expect(() =>
+      loadConfig({ HEBAO_ENV: 'production', ...SECRETS, HEBAO_WEBHOOK_ALLOW_LOOPBACK: 'true' }),
+    ).toThrow(/HEBAO_WEBHOOK_ALLOW_LOOPBACK cannot be true in production/);
+    expect(() => loadConfig({ HEBAO_WEBHOOK_ALLOW_LOOPBACK: 'yes' })).toThrow(
+      /HEBAO_WEBHOOK_ALLOW_LOOPBACK must be true or false/,
+    );
+    expect(loadConfig({ HEBAO_WEBHOOK_ALLOW_LOOPBACK: 'false' }).webhookAllowLoopback).toBe(false);
   });
 
   it('reads the identity settings', () => {

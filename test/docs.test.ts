@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { configVariables } from '../src/config.js';
+import { webhookCodes } from '../src/events/index.js';
 import { problemCodeCatalogue } from '../src/http/index.js';
 import { identityCodes } from '../src/identity/index.js';
 import { merchantCodes } from '../src/merchants/index.js';
@@ -64,6 +65,10 @@ const families: readonly Family[] = [
   {
     heading: 'Merchants',
     codes: expectations(merchantCodes, (s) => ({ status: s.status, retry: s.retryable })),
+  },
+  {
+    heading: 'Webhooks',
+    codes: expectations(webhookCodes, (s) => ({ status: s.status, retry: s.retryable })),
   },
   {
     heading: 'Ledger transfer results',

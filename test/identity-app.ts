@@ -15,8 +15,10 @@ import { loadConfig } from '../src/config.js';
 import {
   createEventHub,
   createMessageDispatcher,
+  createWebhooks,
   devInboxSender,
   readDevInbox,
+  type Webhooks,
 } from '../src/events/index.js';
 import { buildApp, createIdempotencyStore } from '../src/http/index.js';
 import {
@@ -28,10 +30,14 @@ import { createLedger, type Ledger } from '../src/ledger/index.js';
 import { manualClock } from '../src/lib/clock.js';
 import { newId } from '../src/lib/ids.js';
 import {
+  createCharges,
   createMerchants,
+  createSettlements,
+  PAYMENT_EVENT_TYPES,
   createPayments,
   type Merchants,
   type Payments,
+  type Settlements,
 } from '../src/merchants/index.js';
 import { defaultRiskPolicy, type RiskPolicy } from '../src/risk/index.js';
 import {
@@ -76,6 +82,8 @@ export interface IdentityHarness {
   readonly requests: MoneyRequests;
   readonly merchants: Merchants;
   readonly payments: Payments;
+  readonly webhooks: Webhooks;
+  readonly settlements: Settlements;
   /** Puts money in a user's wallet from the bank clearing account, as a settled top-up would. */
   fund(userId: string, amountMinor: bigint, currency?: string): Promise<void>;
   readonly hmacKey: Buffer;
@@ -201,6 +209,32 @@ export async function createIdentityHarness(
     identity: services,
     risk: options.risk ?? defaultRiskPolicy,
   });
+  const charges = createCharges({
+    pool: db.pool,
+    clock,
+    ledger,
+    identity: services,
+    risk: options.risk ?? defaultRiskPolicy,
+    payments,
+    dataKeys: parseKeyring(config.dataKeys),
+    timeZone: config.timeZone,
+  });
+  const webhooks = createWebhooks({
+    pool: db.pool,
+    clock,
+    keyring: parseKeyring(config.dataKeys),
+    production: false,
+    allowLoopback: true,
+    eventTypes: PAYMENT_EVENT_TYPES,
+  });
+  const settlements = createSettlements({
+    pool: db.pool,
+    clock,
+    ledger,
+    gateway,
+    funding,
+    timeZone: config.timeZone,
+  });
   const messages = createMessageDispatcher({ pool: db.pool, clock, sender: devInboxSender() });
   const readInbox = async (to: string) => {
     await messages.deliverDue();
@@ -226,6 +260,9 @@ export async function createIdentityHarness(
     merchants: {
       merchants,
       payments,
+      charges,
+      webhooks,
+      settlements,
       identity: services,
       funding,
       clock,
@@ -274,6 +311,8 @@ export async function createIdentityHarness(
     requests,
     merchants,
     payments,
+    webhooks,
+    settlements,
     async fund(userId, amountMinor, currency = 'CNY') {
       const user = await identity.getUser(userId);
       if (user === undefined) throw new Error(`no user ${userId}`);

@@ -6,7 +6,10 @@
  * balance is short. Every refusal changes nothing, and the ledger verifies afterwards.
  */
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyWebhookSignature } from '../src/events/index.js';
 import { verifyLedger } from '../src/ledger/index.js';
 import { newId } from '../src/lib/ids.js';
 import { crc16CcittFalse } from '../src/merchants/index.js';
@@ -650,5 +653,95 @@ describe('refunds', () => {
     expect(theirs.json().code).toBe('refund_not_found');
     h.clock.advanceMs(366 * 24 * 3_600_000);
     expect((await refund(s, intent.id, '1.00')).json().code).toBe('refund_window_closed');
+  });
+});
+
+describe('webhooks', () => {
+  it('signs payment and refund events to the merchant’s endpoint, with a delivery log', async () => {
+    const s = await shop();
+    const other = await shop();
+    const received: Array<{ body: string; signature: string }> = [];
+    const receiver = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        received.push({ body, signature: String(request.headers['hebao-signature']) });
+        response.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+      const created = await h.inject({
+        method: 'POST',
+        url: '/v1/webhook-endpoints',
+        headers: s.auth,
+        payload: { url, event_types: ['payment_intent.succeeded', 'refund.succeeded'] },
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      const secret = created.json().secret as string;
+      const listed = await h.inject({
+        method: 'GET',
+        url: '/v1/webhook-endpoints',
+        headers: s.auth,
+      });
+      expect(JSON.stringify(listed.json())).not.toContain(secret);
+      const foreign = await h.inject({
+        method: 'GET',
+        url: `/v1/webhook-endpoints/${created.json().id}`,
+        headers: other.auth,
+      });
+      expect(foreign.json()).toMatchObject({ status: 404, code: 'webhook_endpoint_not_found' });
+      const bySession = await h.inject({
+        method: 'GET',
+        url: '/v1/webhook-endpoints',
+        headers: s.owner.bearer,
+      });
+      expect(bySession.json().code).toBe('api_key_required');
+      const privateUrl = await h.inject({
+        method: 'POST',
+        url: '/v1/webhook-endpoints',
+        headers: s.auth,
+        payload: { url: 'http://10.1.2.3/hooks', event_types: ['refund.succeeded'] },
+      });
+      expect(privateUrl.json()).toMatchObject({
+        status: 400,
+        code: 'webhook_url_forbidden_address',
+      });
+
+      const payer = await user(10_000n);
+      const intent = (await createIntent(s, '20.00', { metadata: { order: 'W-1' } })).json();
+      expect((await confirm(payer, intent.id)).json().status).toBe('succeeded');
+      expect((await refund(s, intent.id, '5.00')).json().status).toBe('succeeded');
+      expect(await h.webhooks.deliverDue()).toBe(2);
+      const events = received.map((r) => {
+        const check = verifyWebhookSignature(r.signature, r.body, secret, h.clock.nowMs() / 1000);
+        expect(check.ok).toBe(true);
+        return JSON.parse(r.body) as { type: string; data: Record<string, { id: string }> };
+      });
+      expect(events.map((e) => e.type).sort()).toEqual([
+        'payment_intent.succeeded',
+        'refund.succeeded',
+      ]);
+      const paid = events.find((e) => e.type === 'payment_intent.succeeded')!;
+      expect(paid.data['payment_intent']).toMatchObject({
+        id: intent.id,
+        status: 'succeeded',
+        amount: { amount: '20.00', currency: 'CNY' },
+        metadata: { order: 'W-1' },
+      });
+      const log = await h.inject({ method: 'GET', url: '/v1/webhook-deliveries', headers: s.auth });
+      expect(log.json().data).toHaveLength(2);
+      expect(log.json().data.every((d: { state: string }) => d.state === 'succeeded')).toBe(true);
+      const resent = await h.inject({
+        method: 'POST',
+        url: `/v1/webhook-deliveries/${log.json().data[0].id}/resend`,
+        headers: s.auth,
+      });
+      expect(resent.json().attempt_count).toBe(2);
+      expect(received).toHaveLength(3);
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
   });
 });

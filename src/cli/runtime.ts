@@ -13,14 +13,21 @@ import { KeyringError, parseKeyring, type Keyring } from '../lib/encryption.js';
 import { assertLimits } from '../limits.js';
 import {
   createMessageDispatcher,
+  createWebhooks,
   devInboxSender,
   logSender,
   type MessageDispatcher,
+  type Webhooks,
 } from '../events/index.js';
 import { isCurrencyCode } from '../money/index.js';
 import {
+  createCharges,
   createMerchants,
+  createSettlements,
+  PAYMENT_EVENT_TYPES,
   createPayments,
+  type Charges,
+  type Settlements,
   type Merchants,
   type Payments,
 } from '../merchants/index.js';
@@ -64,6 +71,9 @@ export interface Runtime {
   readonly requests: MoneyRequests;
   readonly merchants: Merchants;
   readonly payments: Payments;
+  readonly charges: Charges;
+  readonly webhooks: Webhooks;
+  readonly settlements: Settlements;
   /** The sandbox bank's URL when this process runs one (development without HEBAO_GATEWAY_URL). */
   readonly sandboxBankUrl: string | undefined;
   /** The key that signs seal blocks, from HEBAO_SEAL_SIGNING_KEY. */
@@ -129,6 +139,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     gateway: bank.gateway,
     currencies,
   });
+  const payments = createPayments({ pool, clock, ledger, identity, risk: defaultRiskPolicy });
   const sender =
     config.env === 'development'
       ? devInboxSender((m) =>
@@ -161,7 +172,33 @@ export async function openRuntime(config: Config): Promise<Runtime> {
       autoApprove: config.env === 'development',
       keyMode: config.env === 'development' ? 'test' : 'live',
     }),
-    payments: createPayments({ pool, clock, ledger, identity, risk: defaultRiskPolicy }),
+    payments,
+    charges: createCharges({
+      pool,
+      clock,
+      ledger,
+      identity,
+      risk: defaultRiskPolicy,
+      payments,
+      dataKeys,
+      timeZone: config.timeZone,
+    }),
+    settlements: createSettlements({
+      pool,
+      clock,
+      ledger,
+      gateway: bank.gateway,
+      funding,
+      timeZone: config.timeZone,
+    }),
+    webhooks: createWebhooks({
+      pool,
+      clock,
+      keyring: dataKeys,
+      production: config.env === 'production',
+      allowLoopback: config.webhookAllowLoopback,
+      eventTypes: PAYMENT_EVENT_TYPES,
+    }),
     sandboxBankUrl: bank.sandboxUrl,
     messages: createMessageDispatcher({ pool, clock, sender }),
     idempotency: createIdempotencyStore(pool, clock),

@@ -36,6 +36,21 @@ export function backgroundJobs(runtime: Runtime): Job[] {
       run: () => runtime.payments.recoverUnsettled(),
     },
     {
+      name: 'payment-code-charges',
+      intervalMs: limits.walletJobIntervalMs,
+      run: () => runtime.charges.recoverUnsettled(),
+    },
+    {
+      name: 'merchant-settlements',
+      intervalMs: limits.settlementIntervalMs,
+      run: () => runtime.settlements.settleDue(),
+    },
+    {
+      name: 'webhook-deliveries',
+      intervalMs: limits.webhookWorkerIntervalMs,
+      run: () => runtime.webhooks.deliverDue(),
+    },
+    {
       name: 'funding-poll',
       intervalMs: FUNDING_POLL_INTERVAL_MS,
       run: async () => (await runtime.funding.pollStale()) + (await runtime.funding.purgeEvents()),
@@ -87,6 +102,9 @@ export async function serve(
     merchants: {
       merchants: runtime.merchants,
       payments: runtime.payments,
+      charges: runtime.charges,
+      webhooks: runtime.webhooks,
+      settlements: runtime.settlements,
       identity: runtime.identity,
       funding: runtime.funding,
       clock: runtime.clock,

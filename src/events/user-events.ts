@@ -14,6 +14,7 @@ export type UserEventType =
   | 'transfer.held'
   | 'transfer.cancelled'
   | 'payment.succeeded'
+  | 'payment.requires_confirmation'
   | 'refund.received'
   | 'balance.changed'
   | 'topup.succeeded'

@@ -173,6 +173,50 @@ export const merchantCodes = {
     retryable: false,
     title: { en: 'This code has already been paid', 'zh-CN': '该收款码已被支付' },
   },
+  payment_code_malformed: {
+    status: 400,
+    retryable: false,
+    title: { en: 'A payment code is 18 digits', 'zh-CN': '付款码应为 18 位数字' },
+  },
+  payment_code_unknown_prefix: {
+    status: 400,
+    retryable: false,
+    title: { en: 'This is not a Hebao payment code', 'zh-CN': '这不是荷包的付款码' },
+  },
+  payment_code_invalid: {
+    status: 400,
+    retryable: false,
+    title: {
+      en: 'The payment code is wrong or has expired; ask for the code on screen now',
+      'zh-CN': '付款码错误或已过期，请让付款人出示当前的付款码',
+    },
+  },
+  payment_code_used: {
+    status: 409,
+    retryable: false,
+    title: {
+      en: 'This payment code has already been used; ask for a new one',
+      'zh-CN': '该付款码已被使用，请让付款人出示新的付款码',
+    },
+  },
+  payment_code_device_not_found: {
+    status: 404,
+    retryable: false,
+    title: { en: 'No such payment code device', 'zh-CN': '付款码设备不存在' },
+  },
+  payment_code_devices_too_many: {
+    status: 409,
+    retryable: false,
+    title: {
+      en: 'You already have the most payment code devices allowed; remove one first',
+      'zh-CN': '付款码设备数量已达上限，请先移除一台设备',
+    },
+  },
+  charge_not_found: {
+    status: 404,
+    retryable: false,
+    title: { en: 'No such charge', 'zh-CN': '扣款不存在' },
+  },
 } as const satisfies Record<string, CodeSpec>;
 
 export type MerchantCode = keyof typeof merchantCodes;

@@ -19,7 +19,7 @@ export type {
   MerchantsDeps,
   MerchantStatus,
 } from './merchants.js';
-export { createPayments, feeOf } from './payments.js';
+export { createPayments, feeOf, PAYMENT_EVENT_TYPES } from './payments.js';
 export type {
   IntentInput,
   IntentStatus,
@@ -30,5 +30,16 @@ export type {
   PaymentsDeps,
   Refund,
 } from './payments.js';
+export { chargeStatus, createCharges, withinChargeAllowance } from './charges.js';
+export type {
+  Charge,
+  ChargeInput,
+  Charges,
+  ChargesDeps,
+  ChargeStatus,
+  PaymentCodeDevice,
+} from './charges.js';
 export { HEBAO_QR_ID, intentCode, personalCode, scan, staticCode } from './qr.js';
 export type { Person, Scanned } from './qr.js';
+export { createSettlements } from './settlements.js';
+export type { Settlement, Settlements, SettlementsDeps, SettlementStatus } from './settlements.js';

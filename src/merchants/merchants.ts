@@ -53,6 +53,7 @@ export const API_KEY_SCOPES = [
   'refunds:write',
   'webhooks:read',
   'webhooks:write',
+  'settlements:read',
 ] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 

@@ -1,13 +1,13 @@
 import { randomInt } from 'node:crypto';
 import { withTransaction, type Executor, type Pool } from '../db/index.js';
-import { appendUserEvents } from '../events/index.js';
+import { appendUserEvents, enqueueWebhookEvent } from '../events/index.js';
 import type { IdentityFailure, IdentityServices } from '../identity/index.js';
 import type { Ledger, TransferResult } from '../ledger/index.js';
 import { failure } from '../lib/code-spec.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { limits } from '../limits.js';
-import type { Money } from '../money/index.js';
+import { formatAmount, isCurrencyCode, type Money } from '../money/index.js';
 import type { RiskPolicy } from '../risk/index.js';
 import { ensureSystemAccount, ensureWalletAccount, type WalletFailure } from '../wallet/index.js';
 import type { MerchantFailure } from './codes.js';
@@ -41,6 +41,7 @@ export interface PaymentIntent {
   readonly amountReceivedMinor: bigint;
   readonly amountRefundedMinor: bigint;
   readonly cancellationReason: string | null;
+  readonly reservedFor: string | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
   readonly paidAt: Date | null;
@@ -64,6 +65,8 @@ export interface IntentInput {
   readonly description: string | undefined;
   readonly metadata: Readonly<Record<string, string>>;
   readonly expiresInSeconds: number;
+  /** Only this user may pay it (a static-code payment, a charge waiting for confirmation). */
+  readonly reservedFor?: string | undefined;
 }
 
 export type PaymentResult<T> =
@@ -158,6 +161,7 @@ interface IntentRow {
   amount_received_minor: bigint;
   amount_refunded_minor: bigint;
   cancellation_reason: string | null;
+  reserved_for: string | null;
   created_at: Date;
   updated_at: Date;
   paid_at: Date | null;
@@ -180,6 +184,7 @@ const intentOf = (r: IntentRow): PaymentIntent => ({
   amountReceivedMinor: r.amount_received_minor,
   amountRefundedMinor: r.amount_refunded_minor,
   cancellationReason: r.cancellation_reason,
+  reservedFor: r.reserved_for,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   paidAt: r.paid_at,
@@ -215,6 +220,48 @@ const refundOf = (r: RefundRow): Refund => ({
 /** The merchant discount: basis points of the amount, rounded half up to the minor unit. */
 export function feeOf(amountMinor: bigint, feeRateBp: number): bigint {
   return (amountMinor * BigInt(feeRateBp) + 5_000n) / 10_000n;
+}
+
+/** The webhook events merchants can subscribe to: payments, refunds and settlements. */
+export const PAYMENT_EVENT_TYPES = [
+  'payment_intent.succeeded',
+  'payment_intent.canceled',
+  'refund.succeeded',
+  'refund.failed',
+  'settlement.paid',
+  'settlement.failed',
+] as const;
+
+function amountJson(amountMinor: bigint, currency: string) {
+  if (!isCurrencyCode(currency)) throw new Error(`unknown currency ${currency}`);
+  return { amount: formatAmount(amountMinor, currency), currency };
+}
+
+/** What a webhook says about an intent: enough to fulfil an order without another call. */
+function intentEventData(intent: PaymentIntent, changes: Partial<PaymentIntent> = {}) {
+  const i = { ...intent, ...changes };
+  return {
+    payment_intent: {
+      id: i.id,
+      status: i.status,
+      amount: amountJson(i.amountMinor, i.currency),
+      fee: amountJson(i.feeMinor, i.currency),
+      metadata: i.metadata,
+      paid_at: i.paidAt?.toISOString() ?? null,
+    },
+  };
+}
+
+function refundEventData(r: RefundRow, status: Refund['status'], failureCode: string | null) {
+  return {
+    refund: {
+      id: r.id,
+      payment_intent: r.payment_intent_id,
+      status,
+      amount: amountJson(r.amount_minor, r.currency),
+      failure_code: failureCode,
+    },
+  };
 }
 
 const REFERENCE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -287,6 +334,10 @@ export function createPayments(deps: PaymentsDeps): Payments {
     const found = await payable(intentId);
     if (!found.ok) return found;
     const { intent, merchant } = found;
+    // An intent made for one payer is nobody else's to see.
+    if (intent.reservedFor !== null && intent.reservedFor !== payerId) {
+      return failure('payment_intent_not_found', { param: 'id' });
+    }
     const payer = await identity.identity.requireVerified(payerId);
     if (!payer.ok) return payer;
     const decision = deps.risk.decide({
@@ -308,7 +359,8 @@ export function createPayments(deps: PaymentsDeps): Payments {
         const { rowCount } = await tx.query(
           `UPDATE payment_intents
               SET status = 'processing', payer_id = $2, transfer_id = $3, updated_at = $4
-            WHERE id = $1 AND status = 'requires_payment' AND expires_at > $4`,
+            WHERE id = $1 AND status = 'requires_payment' AND expires_at > $4
+              AND (reserved_for IS NULL OR reserved_for = $2)`,
           [intent.id, payerId, transferId, at],
         );
         if (rowCount !== 1) {
@@ -391,6 +443,21 @@ export function createPayments(deps: PaymentsDeps): Payments {
         ],
         at,
       );
+      await enqueueWebhookEvent(
+        tx,
+        {
+          owner: merchant.id,
+          type: 'payment_intent.succeeded',
+          data: intentEventData(intent, {
+            status: 'succeeded',
+            payerId,
+            feeMinor: fee,
+            amountReceivedMinor: intent.amountMinor,
+            paidAt: at,
+          }),
+        },
+        at,
+      );
     };
     const results = await ledger.transferChain(chain, [paid]);
     const code =
@@ -417,8 +484,9 @@ export function createPayments(deps: PaymentsDeps): Payments {
     const at = now();
     const { rows } = await pool.query<IntentRow>(
       `INSERT INTO payment_intents (id, merchant_id, amount_minor, currency, description,
-         metadata, capture_method, status, reference, expires_at, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, 'automatic', 'requires_payment', $7, $8, $9, $9)
+         metadata, capture_method, status, reference, expires_at, reserved_for, created_at,
+         updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, 'automatic', 'requires_payment', $7, $8, $10, $9, $9)
        RETURNING *`,
       [
         newId('pi', at.getTime()),
@@ -430,6 +498,7 @@ export function createPayments(deps: PaymentsDeps): Payments {
         newReference(),
         new Date(at.getTime() + input.expiresInSeconds * 1000),
         at,
+        input.reservedFor ?? null,
       ],
     );
     return { ok: true, intent: intentOf(rows[0]!) };
@@ -535,35 +604,49 @@ export function createPayments(deps: PaymentsDeps): Payments {
           ],
           at,
         );
+        await enqueueWebhookEvent(
+          tx,
+          {
+            owner: merchant.id,
+            type: 'refund.succeeded',
+            data: refundEventData(row, 'succeeded', null),
+          },
+          at,
+        );
       },
     );
     if (result.code === 'ok' || result.code === 'exists') {
       return { ok: true, refund: { ...refundOf(row), status: 'succeeded' } };
     }
     const code = result.code === 'exceeds_credits' ? 'merchant_insufficient_funds' : result.code;
-    await failRefund(row.id, intent.id, amountMinor, code);
+    await failRefund(row, code);
     if (code === 'merchant_insufficient_funds') return failure('merchant_insufficient_funds');
     throw new Error(`unexpected ledger result for refund ${row.id}: ${result.code}`);
   }
 
   /** A refund whose money did not move: it fails and its reservation goes back. */
-  async function failRefund(
-    refundId: string,
-    intentId: string,
-    amountMinor: bigint,
-    code: string,
-  ): Promise<void> {
+  async function failRefund(row: RefundRow, code: string): Promise<void> {
+    const at = now();
     await withTransaction(pool, async (tx) => {
       const { rowCount } = await tx.query(
         `UPDATE refunds SET status = 'failed', failure_code = $2, updated_at = $3
           WHERE id = $1 AND status = 'processing'`,
-        [refundId, code, now()],
+        [row.id, code, at],
       );
       if (rowCount !== 1) return;
       await tx.query(
         `UPDATE payment_intents SET amount_refunded_minor = amount_refunded_minor - $2
           WHERE id = $1`,
-        [intentId, amountMinor],
+        [row.payment_intent_id, row.amount_minor],
+      );
+      await enqueueWebhookEvent(
+        tx,
+        {
+          owner: row.merchant_id,
+          type: 'refund.failed',
+          data: refundEventData(row, 'failed', code),
+        },
+        at,
       );
     });
   }
@@ -587,14 +670,25 @@ export function createPayments(deps: PaymentsDeps): Payments {
     },
 
     async cancelIntent(merchantId, intentId) {
-      const { rows } = await pool.query<IntentRow>(
-        `UPDATE payment_intents
-            SET status = 'canceled', cancellation_reason = 'requested_by_merchant', updated_at = $3
-          WHERE id = $1 AND merchant_id = $2 AND status = 'requires_payment'
-          RETURNING *`,
-        [intentId, merchantId, now()],
-      );
-      if (rows[0] !== undefined) return { ok: true, intent: intentOf(rows[0]) };
+      const at = now();
+      const canceled = await withTransaction(pool, async (tx) => {
+        const { rows } = await tx.query<IntentRow>(
+          `UPDATE payment_intents
+              SET status = 'canceled', cancellation_reason = 'requested_by_merchant', updated_at = $3
+            WHERE id = $1 AND merchant_id = $2 AND status = 'requires_payment'
+            RETURNING *`,
+          [intentId, merchantId, at],
+        );
+        if (rows[0] === undefined) return undefined;
+        const intent = intentOf(rows[0]);
+        await enqueueWebhookEvent(
+          tx,
+          { owner: merchantId, type: 'payment_intent.canceled', data: intentEventData(intent) },
+          at,
+        );
+        return intent;
+      });
+      if (canceled !== undefined) return { ok: true, intent: canceled };
       const intent = await selectIntent(pool, intentId);
       return intent?.merchantId === merchantId
         ? failure('payment_intent_not_cancelable')
@@ -621,11 +715,12 @@ export function createPayments(deps: PaymentsDeps): Payments {
         description: input.note,
         metadata: { source: 'static_code' },
         expiresInSeconds: limits.paymentIntentTtlDefaultSeconds,
+        reservedFor: payerId,
       });
       if (!created.ok) return created;
       const paid = await confirm(payerId, created.intent.id, input.confirmation);
       if (!paid.ok) {
-        // Nobody else can pay an intent made for this payer: it goes away with the refusal.
+        // Only this payer could pay it, so it goes away with the refusal.
         await pool.query(
           `UPDATE payment_intents SET status = 'canceled', cancellation_reason = 'payment_refused',
                   updated_at = $2
@@ -677,7 +772,7 @@ export function createPayments(deps: PaymentsDeps): Payments {
       for (const row of refunds) {
         const [moved] = await ledger.getTransfers([row.transfer_id]);
         if (moved === undefined) {
-          await failRefund(row.id, row.payment_intent_id, row.amount_minor, 'abandoned');
+          await failRefund(row, 'abandoned');
         }
       }
       return intents.length + refunds.length;

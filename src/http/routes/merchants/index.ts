@@ -1,7 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { chargeRoutes } from './charges.js';
 import { merchantRoutes } from './merchants.js';
 import { paymentRoutes } from './payments.js';
 import type { MerchantRouteDeps } from './shared.js';
+import { settlementRoutes } from './settlements.js';
+import { webhookRoutes } from './webhooks.js';
 
 export type { MerchantRouteDeps } from './shared.js';
 
@@ -10,5 +13,8 @@ export function merchantsPlugin(deps: MerchantRouteDeps): FastifyPluginAsync {
   return async (app) => {
     merchantRoutes(app, deps);
     paymentRoutes(app, deps);
+    chargeRoutes(app, deps);
+    webhookRoutes(app, deps.webhooks);
+    settlementRoutes(app, deps.settlements);
   };
 }

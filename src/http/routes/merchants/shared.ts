@@ -1,15 +1,18 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import QRCode from 'qrcode';
+import type { Webhooks } from '../../../events/index.js';
 import type { Clock } from '../../../lib/clock.js';
 import { identityCodes, type IdentityServices } from '../../../identity/index.js';
 import {
   merchantCodes,
+  type Charges,
   type Merchant,
   type Merchants,
   type PaymentIntent,
   type Payments,
   type Refund,
+  type Settlements,
 } from '../../../merchants/index.js';
 import { walletCodes, type Funding } from '../../../wallet/index.js';
 import { codeProblems } from '../../code-problems.js';
@@ -19,6 +22,9 @@ import { MoneySchema, moneyJson, Timestamp } from '../wallet/shared.js';
 export interface MerchantRouteDeps {
   readonly merchants: Merchants;
   readonly payments: Payments;
+  readonly charges: Charges;
+  readonly webhooks: Webhooks;
+  readonly settlements: Settlements;
   readonly identity: IdentityServices;
   readonly funding: Funding;
   readonly clock: Clock;
