@@ -33,7 +33,7 @@ import {
   createCharges,
   createMerchants,
   createSettlements,
-  PAYMENT_EVENT_TYPES,
+  MERCHANT_EVENT_TYPES,
   createPayments,
   type Merchants,
   type Payments,
@@ -225,7 +225,7 @@ export async function createIdentityHarness(
     keyring: parseKeyring(config.dataKeys),
     production: false,
     allowLoopback: true,
-    eventTypes: PAYMENT_EVENT_TYPES,
+    eventTypes: MERCHANT_EVENT_TYPES,
   });
   const settlements = createSettlements({
     pool: db.pool,

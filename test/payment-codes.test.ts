@@ -496,6 +496,16 @@ describe('charging a payment code', () => {
     const fits = await charge(s, await codeOf(device), '10.00');
     expect(fits.json().status).toBe('succeeded');
     expect(await balanceOf(payer.userId)).toBe(0n);
+    // The merchant's webhooks say so too: one failed charge, then one that succeeded.
+    const { rows: events } = await h.db.pool.query<{ type: string; status: string }>(
+      `SELECT type, data->'charge'->>'status' AS status FROM webhook_events
+        WHERE owner = $1 AND type LIKE 'charge.%' ORDER BY id`,
+      [s.id],
+    );
+    expect(events).toEqual([
+      { type: 'charge.failed', status: 'failed' },
+      { type: 'charge.succeeded', status: 'succeeded' },
+    ]);
   });
 });
 

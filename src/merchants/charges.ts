@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { withTransaction, type Executor, type Pool } from '../db/index.js';
-import { appendUserEvents, type UserEventType } from '../events/index.js';
+import { appendUserEvents, enqueueWebhookEvent, type UserEventType } from '../events/index.js';
 import type { IdentityServices, RequestContext, User } from '../identity/index.js';
 import type { Ledger, TransferResult } from '../ledger/index.js';
 import { assert } from '../lib/assert.js';
@@ -126,6 +126,13 @@ export interface ChargesDeps {
 
 /** The only currency the allowance is counted in; charges in others are always confirmed. */
 const ALLOWANCE_CURRENCY = 'CNY';
+
+/** The webhook events merchants can subscribe to for charges by payment code. */
+export const CHARGE_EVENT_TYPES = [
+  'charge.succeeded',
+  'charge.requires_confirmation',
+  'charge.failed',
+] as const;
 
 /** The payer's prompt to confirm a charge in the app. */
 const CONFIRMATION_EVENT: UserEventType = 'payment.requires_confirmation';
@@ -412,6 +419,7 @@ export function createCharges(deps: ChargesDeps): Charges {
         [{ userId: c.payerId, type: CONFIRMATION_EVENT, data: eventData(c) }],
         c.at,
       );
+      await announce(tx, ref(c), 'charge.requires_confirmation', 'requires_confirmation', null);
       return 'confirm' as const;
     }
     const { rowCount } = await tx.query(
@@ -451,6 +459,29 @@ export function createCharges(deps: ChargesDeps): Charges {
     };
   }
 
+  /** The merchant's webhook event of a charge, in the transaction of its change. */
+  async function announce(
+    tx: Executor,
+    c: { readonly id: string; readonly merchantId: string; readonly intentId: string },
+    type: (typeof CHARGE_EVENT_TYPES)[number],
+    status: StoredStatus,
+    failureCode: string | null,
+  ): Promise<void> {
+    await enqueueWebhookEvent(
+      tx,
+      {
+        owner: c.merchantId,
+        type,
+        data: {
+          charge: { id: c.id, payment_intent: c.intentId, status, failure_code: failureCode },
+        },
+      },
+      now(),
+    );
+  }
+
+  const ref = (c: NewCharge) => ({ id: c.id, merchantId: c.merchant.id, intentId: c.intent.id });
+
   /** A charge refused before any money moved: it is kept as failed, its intent cancelled. */
   async function refuse<F extends Exclude<PaymentResult<object>, { readonly ok: true }>>(
     c: NewCharge,
@@ -469,6 +500,7 @@ export function createCharges(deps: ChargesDeps): Charges {
         allowanceDay: null,
         transferId: null,
       });
+      await announce(tx, ref(c), 'charge.failed', 'failed', outcome.code);
     });
     return outcome;
   }
@@ -485,18 +517,26 @@ export function createCharges(deps: ChargesDeps): Charges {
       const { rows } = await tx.query<{
         payer_id: string;
         payment_intent_id: string;
+        merchant_id: string;
         amount_minor: bigint;
         allowance_day: string | null;
         transfer_id: string | null;
       }>(
         `UPDATE charges SET status = 'failed', failure_code = $2, updated_at = $3
           WHERE id = $1 AND status = 'processing'
-          RETURNING payer_id, payment_intent_id, amount_minor, transfer_id,
+          RETURNING payer_id, payment_intent_id, merchant_id, amount_minor, transfer_id,
                     to_char(allowance_day, 'YYYY-MM-DD') AS allowance_day`,
         [chargeId, code, at],
       );
       const row = rows[0];
       if (row === undefined) return;
+      await announce(
+        tx,
+        { id: chargeId, merchantId: row.merchant_id, intentId: row.payment_intent_id },
+        'charge.failed',
+        'failed',
+        code,
+      );
       if (row.allowance_day !== null) {
         await tx.query(
           `UPDATE payment_code_allowances SET used_minor = used_minor - $3
@@ -575,6 +615,7 @@ export function createCharges(deps: ChargesDeps): Charges {
         ],
         at,
       );
+      await announce(tx, ref(c), 'charge.succeeded', 'succeeded', null);
     };
     const results = await ledger.transferChain(chain, [paid]);
     const code =

@@ -43,3 +43,4 @@ export { HEBAO_QR_ID, intentCode, personalCode, scan, staticCode } from './qr.js
 export type { Person, Scanned } from './qr.js';
 export { createSettlements } from './settlements.js';
 export type { Settlement, Settlements, SettlementsDeps, SettlementStatus } from './settlements.js';
+export { MERCHANT_EVENT_TYPES } from './event-types.js';
