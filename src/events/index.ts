@@ -24,16 +24,15 @@ export {
   userEventsSince,
 } from './user-events.js';
 export type { EventHub, NewUserEvent, UserEvent, UserEventType } from './user-events.js';
+export { webhookCodes } from './webhook-codes.js';
+export type { WebhookCode, WebhookFailure, WebhookResult } from './webhook-codes.js';
 export {
   afterAttempt,
-  createWebhooks,
-  enqueueWebhookEvent,
   isWebhookEventType,
   retryDelayMs,
   validateEventTypes,
-  webhookCodes,
   webhookEventBody,
-} from './webhooks.js';
+} from './webhooks-core.js';
 export type {
   AfterAttempt,
   AttemptEnd,
@@ -41,18 +40,14 @@ export type {
   NewWebhookEvent,
   WebhookAttempt,
   WebhookAttemptKind,
-  WebhookCode,
-  WebhookDeliveryPage,
   WebhookDelivery,
   WebhookDeliveryState,
-  WebhookDeps,
   WebhookEndpoint,
   WebhookEndpointPatch,
   WebhookEndpointStatus,
-  WebhookFailure,
-  WebhookResult,
-  Webhooks,
-} from './webhooks.js';
+} from './webhooks-core.js';
+export { createWebhooks, enqueueWebhookEvent } from './webhooks.js';
+export type { WebhookDeliveryPage, WebhookDeps, Webhooks } from './webhooks.js';
 export {
   generateWebhookSecret,
   signWebhook,

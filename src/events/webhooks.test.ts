@@ -1,6 +1,7 @@
 /**
  * Goal: the pure parts of webhooks decide as documented: signatures (what a receiver checks),
- * which addresses and URLs deliveries may go to, and the retry schedule. Needs no database.
+ * which addresses and URLs deliveries may go to, and how response excerpts are kept. Needs no
+ * database. The retry schedule and event types are tested in webhooks-core.test.ts.
  */
 import { createHmac } from 'node:crypto';
 import type { LookupAddress } from 'node:dns';
@@ -21,7 +22,6 @@ import {
   type AddressKind,
   type WebhookResolver,
 } from './webhook-url.js';
-import { afterAttempt, retryDelayMs, validateEventTypes, webhookEventBody } from './webhooks.js';
 
 const SECRET = 'whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 const OTHER = 'whsec_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB';
@@ -294,98 +294,7 @@ describe('webhook URL policy', () => {
   });
 });
 
-describe('retry schedule', () => {
-  it('doubles from 30 s to the 6 h cap, shortened by at most a fifth of jitter', () => {
-    expect(retryDelayMs(1, 0)).toBe(30_000);
-    expect(retryDelayMs(2, 0)).toBe(60_000);
-    expect(retryDelayMs(3, 0)).toBe(120_000);
-    expect(retryDelayMs(1, 0.999)).toBeGreaterThanOrEqual(24_000);
-    expect(retryDelayMs(20, 0)).toBe(limits.webhookRetryMaxMs);
-    expect(retryDelayMs(50, 0.5)).toBe(19_440_000);
-    for (let n = 1; n < 9; n++) {
-      expect(retryDelayMs(n + 1, 0.999)).toBeGreaterThan(retryDelayMs(n, 0));
-    }
-  });
-
-  const created = Date.UTC(2031, 2, 14);
-  const base = { state: 'pending' as const, eventCreatedAtMs: created, succeeded: false };
-
-  it('succeeds on a 2xx, from any state', () => {
-    for (const state of ['pending', 'failed', 'succeeded'] as const) {
-      const end = { ...base, state, attemptCount: 3, attemptedAtMs: created, succeeded: true };
-      expect(afterAttempt(end, 0)).toEqual({
-        state: 'succeeded',
-        nextAttemptAtMs: null,
-        gaveUp: false,
-      });
-    }
-  });
-
-  it('schedules a pending delivery until the next attempt would fall after 3 days', () => {
-    const end = { ...base, attemptCount: 1, attemptedAtMs: created };
-    expect(afterAttempt(end, 0)).toEqual({
-      state: 'pending',
-      nextAttemptAtMs: created + 30_000,
-      gaveUp: false,
-    });
-    const late = created + limits.webhookRetryWindowMs - limits.webhookRetryMaxMs + 1;
-    expect(afterAttempt({ ...end, attemptCount: 15, attemptedAtMs: late }, 0)).toEqual({
-      state: 'failed',
-      nextAttemptAtMs: null,
-      gaveUp: true,
-    });
-    const cap = { ...end, attemptCount: limits.webhookAttemptsPerDeliveryMax };
-    expect(afterAttempt(cap, 0).state).toBe('failed');
-  });
-
-  it('leaves a failed or succeeded delivery as it is when a resend fails', () => {
-    for (const state of ['failed', 'succeeded'] as const) {
-      const end = { ...base, state, attemptCount: 9, attemptedAtMs: created };
-      expect(afterAttempt(end, 0)).toEqual({ state, nextAttemptAtMs: null, gaveUp: false });
-    }
-  });
-});
-
-describe('event types and bodies', () => {
-  it('accepts explicit types, sorted and without repeats', () => {
-    expect(
-      validateEventTypes(['refund.succeeded', 'payment_intent.succeeded', 'refund.succeeded']),
-    ).toEqual({ ok: true, eventTypes: ['payment_intent.succeeded', 'refund.succeeded'] });
-  });
-
-  it.each([
-    ['none', []],
-    ['a wildcard', ['*']],
-    ['a prefix wildcard', ['payment_intent.*']],
-    ['an upper-case type', ['Payment_intent.succeeded']],
-    ['a type without a dot', ['payment']],
-    [
-      'too many',
-      Array.from({ length: limits.webhookEventTypesPerEndpointMax + 1 }, (_, i) => `a.t${i}`),
-    ],
-    ['a too long type', [`a.${'b'.repeat(limits.webhookEventTypeLengthMax)}`]],
-  ])('refuses %s', (_what, types) => {
-    const result = validateEventTypes(types);
-    expect(result.ok ? 'ok' : result.code).toBe('webhook_event_types_invalid');
-  });
-
-  it('refuses types outside a catalogue when one is given', () => {
-    const catalogue = new Set(['payment_intent.succeeded']);
-    expect(validateEventTypes(['payment_intent.succeeded'], catalogue).ok).toBe(true);
-    expect(validateEventTypes(['payment_intent.succeded'], catalogue).ok).toBe(false);
-  });
-
-  it('sends { id, type, created, data }', () => {
-    const createdAt = new Date(Date.UTC(2031, 2, 14, 10));
-    const body = webhookEventBody({ id: 'evt_1', type: 'a.b', createdAt, data: { x: '1' } });
-    expect(JSON.parse(body)).toEqual({
-      id: 'evt_1',
-      type: 'a.b',
-      created: '2031-03-14T10:00:00.000Z',
-      data: { x: '1' },
-    });
-  });
-
+describe('response excerpts', () => {
   it('keeps response excerpts within their bytes, as text PostgreSQL can hold', () => {
     expect(excerptText(Buffer.from('ok\u0000!'), 100)).toBe('ok!');
     expect(Buffer.byteLength(excerptText(Buffer.alloc(50, 0xff), 20))).toBeLessThanOrEqual(20);
