@@ -116,6 +116,8 @@ export const limits = {
   merchantUnsettledAfterMs: 5 * 60_000,
   /** How often the settlement job looks for days to settle and payouts to follow. */
   settlementIntervalMs: 60_000,
+  /** Manual capture: how long a payment's hold on the payer's wallet waits to be captured. */
+  paymentAuthorizationTtlSeconds: 7 * 24 * 3600,
   /** User payment codes: active devices per user; wrong codes that lock a device, and how long. */
   paymentCodeDevicesPerUserMax: 5,
   paymentCodeFailuresLock: 5,
@@ -176,6 +178,10 @@ export function assertLimits(l: Limits = limits): void {
     [l.pinLockBaseMs <= l.pinLockMaxMs, 'the first PIN lock is within the cap'],
     [l.stepUpConfirmationTtlMs <= 5 * 60_000, 'a confirmation lives at most five minutes'],
     [l.stepUpTokenBytes >= 16, 'confirmation tokens carry at least 128 bits'],
+    [
+      l.paymentAuthorizationTtlSeconds <= l.pendingTimeoutSecondsMax,
+      'a payment authorization is a hold the ledger accepts',
+    ],
     [l.webhookEndpointsPerOwnerMax >= 1, 'an owner may have a webhook endpoint'],
     [l.webhookRetryBaseMs <= l.webhookRetryMaxMs, 'the first webhook retry is within the cap'],
     [l.webhookRetryMaxMs < l.webhookRetryWindowMs, 'webhook retries fit in their window'],

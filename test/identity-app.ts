@@ -208,6 +208,7 @@ export async function createIdentityHarness(
     ledger,
     identity: services,
     risk: options.risk ?? defaultRiskPolicy,
+    fx,
   });
   const charges = createCharges({
     pool: db.pool,

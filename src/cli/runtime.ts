@@ -139,7 +139,8 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     gateway: bank.gateway,
     currencies,
   });
-  const payments = createPayments({ pool, clock, ledger, identity, risk: defaultRiskPolicy });
+  const fx = createFx({ pool, clock, ledger, identity, currencies });
+  const payments = createPayments({ pool, clock, ledger, identity, risk: defaultRiskPolicy, fx });
   const sender =
     config.env === 'development'
       ? devInboxSender((m) =>
@@ -161,7 +162,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     identity,
     wallet,
     requests: createMoneyRequests({ pool, clock, wallet, identity, currencies }),
-    fx: createFx({ pool, clock, ledger, identity, currencies }),
+    fx,
     funding,
     merchants: createMerchants({
       pool,

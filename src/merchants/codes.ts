@@ -103,6 +103,38 @@ export const merchantCodes = {
     retryable: false,
     title: { en: 'Only a completed payment can be refunded', 'zh-CN': '只有已完成的支付可以退款' },
   },
+  payment_intent_not_capturable: {
+    status: 409,
+    retryable: false,
+    title: {
+      en: 'Only a payment held for capture can be captured',
+      'zh-CN': '只有已预授权、待收款的支付可以收款',
+    },
+  },
+  capture_exceeds_authorization: {
+    status: 409,
+    retryable: false,
+    title: {
+      en: 'A capture cannot be more than the amount held',
+      'zh-CN': '收款金额不能超过预授权金额',
+    },
+  },
+  payment_authorization_expired: {
+    status: 409,
+    retryable: false,
+    title: {
+      en: 'The hold on the payer’s wallet has expired and the payment is cancelled',
+      'zh-CN': '预授权已过期，支付已取消',
+    },
+  },
+  payment_intent_conversion_unsupported: {
+    status: 409,
+    retryable: false,
+    title: {
+      en: 'A payment captured later is paid from the wallet in its own currency',
+      'zh-CN': '需稍后收款的支付只能使用同币种钱包支付',
+    },
+  },
   refund_exceeds_payment: {
     status: 409,
     retryable: false,

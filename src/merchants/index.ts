@@ -21,6 +21,8 @@ export type {
 } from './merchants.js';
 export { createPayments, feeOf, PAYMENT_EVENT_TYPES } from './payments.js';
 export type {
+  ConfirmOptions,
+  Conversion,
   IntentInput,
   IntentStatus,
   Page,

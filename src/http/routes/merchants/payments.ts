@@ -50,9 +50,44 @@ const CreateIntent = Type.Object(
         description: 'Seconds until the payment (and its QR code) expires; 5 minutes by default.',
       }),
     ),
+    capture_method: Type.Optional(
+      Type.Union([Type.Literal('automatic'), Type.Literal('manual')], {
+        default: 'automatic',
+        description: `manual: paying holds the amount on the payer’s wallet (for ${
+          limits.paymentAuthorizationTtlSeconds / 86_400
+        } days at most) until you capture or cancel it.`,
+      }),
+    ),
   },
   { additionalProperties: false },
 );
+
+const CaptureBody = Type.Object(
+  {
+    amount: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 32,
+        description:
+          'In the payment’s currency, at most the amount held; the whole hold when left out. The rest goes back to the payer.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** A positive amount in `currency`, or a validation problem naming `param`. */
+function positiveAmount(text: string, currency: string, param: string): bigint {
+  if (!isCurrencyCode(currency)) throw new Error(`unknown currency ${currency}`);
+  const parsed = parseAmount(text, currency);
+  if (!parsed.ok || parsed.amountMinor <= 0n) {
+    throw new ProblemError('validation_failed', {
+      param,
+      detail: `The amount must be a positive decimal in ${currency}.`,
+    });
+  }
+  return parsed.amountMinor;
+}
 
 /**
  * Payment intents (merchant API keys create, read and cancel them; signed-in users pay them),
@@ -94,6 +129,7 @@ export function paymentRoutes(app: FastifyInstance, deps: MerchantRouteDeps): vo
         description: body.description,
         metadata: body.metadata ?? {},
         expiresInSeconds: body.expires_in ?? limits.paymentIntentTtlDefaultSeconds,
+        captureMethod: body.capture_method ?? 'automatic',
       });
       if (!result.ok) throw merchantProblem(result);
       return reply.code(201).send(json(result.intent, merchant));
@@ -159,7 +195,7 @@ export function paymentRoutes(app: FastifyInstance, deps: MerchantRouteDeps): vo
       config: { auth: 'merchant', scope: 'payment_intents:write' },
       schema: {
         tags: ['merchant API'],
-        summary: 'Cancel an unpaid payment intent',
+        summary: 'Cancel an unpaid payment intent, or release the hold of one awaiting capture',
         params: ById,
         response: {
           200: IntentSchema,
@@ -182,6 +218,46 @@ export function paymentRoutes(app: FastifyInstance, deps: MerchantRouteDeps): vo
   );
 
   api.post(
+    '/v1/payment-intents/:id/capture',
+    {
+      config: { auth: 'merchant', scope: 'payment_intents:write', idempotency: 'required' },
+      schema: {
+        tags: ['merchant API'],
+        summary: 'Capture a held payment (manual capture), in full or in part',
+        description:
+          'Takes `amount` (all of `amount_capturable` by default) from the hold on the payer’s wallet; the rest goes back to the payer. The fee is on the captured amount.',
+        params: ById,
+        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
+        body: CaptureBody,
+        response: {
+          200: IntentSchema,
+          ...errorResponses(
+            'api_key_required',
+            'api_key_invalid',
+            'api_key_scope_missing',
+            'payment_intent_not_found',
+            'payment_intent_not_capturable',
+            'capture_exceeds_authorization',
+            'payment_authorization_expired',
+            'wallet_frozen',
+          ),
+        },
+      },
+    },
+    async (request) => {
+      const { merchant } = merchantOf(request);
+      const text = request.body.amount;
+      const result = await deps.payments.capture(
+        merchant.id,
+        request.params.id,
+        text === undefined ? undefined : positiveAmount(text, merchant.currency, 'amount'),
+      );
+      if (!result.ok) throw merchantProblem(result);
+      return json(result.intent, merchant);
+    },
+  );
+
+  api.post(
     '/v1/payment-intents/:id/confirm',
     {
       config: { auth: 'user', idempotency: 'required' },
@@ -197,6 +273,13 @@ export function paymentRoutes(app: FastifyInstance, deps: MerchantRouteDeps): vo
                 minLength: 1,
                 maxLength: limits.stepUpTokenLengthMax,
                 description: 'From POST /v1/me/confirmations (payee: the merchant id).',
+              }),
+            ),
+            pay_from_currency: Type.Optional(
+              Type.String({
+                pattern: '^[A-Z]{3}$',
+                description:
+                  'Pay from your wallet in this currency: the whole amount is converted at the current rate in the same transaction. By default the wallet in the payment’s currency, or CNY when that one cannot cover it.',
               }),
             ),
           },
@@ -221,6 +304,10 @@ export function paymentRoutes(app: FastifyInstance, deps: MerchantRouteDeps): vo
             'payment_blocked',
             'insufficient_funds',
             'wallet_frozen',
+            'payment_intent_conversion_unsupported',
+            'currency_not_enabled',
+            'fx_rate_unavailable',
+            'fx_amount_too_large',
           ),
         },
       },
@@ -230,6 +317,7 @@ export function paymentRoutes(app: FastifyInstance, deps: MerchantRouteDeps): vo
         authOf(request).user.id,
         request.params.id,
         request.body.confirmation,
+        { payFromCurrency: request.body.pay_from_currency },
       );
       if (!result.ok) throw merchantProblem(result);
       const merchant = await deps.merchants.get(result.intent.merchantId);
@@ -370,6 +458,10 @@ export function paymentRoutes(app: FastifyInstance, deps: MerchantRouteDeps): vo
               currency: Type.String(),
               description: Type.Union([Type.String(), Type.Null()]),
               expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+              conversion_needed: Type.Boolean({
+                description:
+                  'Your wallet in this currency cannot cover the fixed amount now: paying converts it from another wallet (see `pay_from_currency`).',
+              }),
             },
             { title: 'Scan', additionalProperties: false },
           ),
@@ -411,6 +503,7 @@ export function paymentRoutes(app: FastifyInstance, deps: MerchantRouteDeps): vo
           currency: 'CNY',
           description: null,
           expires_at: null,
+          conversion_needed: false,
         };
       }
       const m = scanned.merchant;
@@ -425,6 +518,7 @@ export function paymentRoutes(app: FastifyInstance, deps: MerchantRouteDeps): vo
           currency: m.currency,
           description: null,
           expires_at: null,
+          conversion_needed: false,
         };
       }
       const i = scanned.intent;
@@ -437,6 +531,7 @@ export function paymentRoutes(app: FastifyInstance, deps: MerchantRouteDeps): vo
         currency: i.currency,
         description: i.description,
         expires_at: i.expiresAt.toISOString(),
+        conversion_needed: await deps.payments.conversionNeeded(authOf(request).user.id, i),
       };
     },
   );
@@ -480,18 +575,9 @@ export function paymentRoutes(app: FastifyInstance, deps: MerchantRouteDeps): vo
     },
     async (request, reply) => {
       const { merchant } = merchantOf(request);
-      let amountMinor: bigint | undefined;
-      if (request.body.amount !== undefined) {
-        if (!isCurrencyCode(merchant.currency)) throw new Error('merchant currency unknown');
-        const parsed = parseAmount(request.body.amount, merchant.currency);
-        if (!parsed.ok || parsed.amountMinor <= 0n) {
-          throw new ProblemError('validation_failed', {
-            param: 'amount',
-            detail: `The amount must be a positive decimal in ${merchant.currency}.`,
-          });
-        }
-        amountMinor = parsed.amountMinor;
-      }
+      const text = request.body.amount;
+      const amountMinor =
+        text === undefined ? undefined : positiveAmount(text, merchant.currency, 'amount');
       const result = await deps.payments.refund(merchant, {
         paymentIntentId: request.body.payment_intent,
         amountMinor,

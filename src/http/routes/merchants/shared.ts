@@ -14,7 +14,7 @@ import {
   type Refund,
   type Settlements,
 } from '../../../merchants/index.js';
-import { walletCodes, type Funding } from '../../../wallet/index.js';
+import { formatRate, walletCodes, type Funding } from '../../../wallet/index.js';
 import { codeProblems } from '../../code-problems.js';
 import { MoneySchema, moneyJson, Timestamp } from '../wallet/shared.js';
 
@@ -96,6 +96,27 @@ export const IntentSchema = Type.Object(
     amount_received: MoneySchema,
     amount_refunded: MoneySchema,
     fee: MoneySchema,
+    amount_capturable: MoneySchema,
+    capture_before: Type.Union([Timestamp, Type.Null()], {
+      description: 'Manual capture: when the hold runs out and the payment is cancelled.',
+    }),
+    conversion: Type.Union(
+      [
+        Type.Object(
+          {
+            from: MoneySchema,
+            rate: Type.String({
+              description:
+                'Units of the payment’s currency one unit of `from` bought, spread included; rounded down to 10 decimals for display (the amounts are exact).',
+            }),
+            fx_quote_id: Type.String(),
+          },
+          { additionalProperties: false },
+        ),
+        Type.Null(),
+      ],
+      { description: 'Paid from the payer’s wallet in another currency, converted at this rate.' },
+    ),
     payer_id: Type.Union([Type.String(), Type.Null()]),
     expires_at: Timestamp,
     created_at: Timestamp,
@@ -121,6 +142,16 @@ export function intentJson(
     amount_received: moneyJson(i.amountReceivedMinor, i.currency),
     amount_refunded: moneyJson(i.amountRefundedMinor, i.currency),
     fee: moneyJson(i.feeMinor, i.currency),
+    amount_capturable: moneyJson(i.status === 'requires_capture' ? i.amountMinor : 0n, i.currency),
+    capture_before: i.authorizationExpiresAt?.toISOString() ?? null,
+    conversion:
+      i.conversion === null
+        ? null
+        : {
+            from: moneyJson(i.conversion.from.amountMinor, i.conversion.from.currency),
+            rate: formatRate(i.conversion.rate),
+            fx_quote_id: i.conversion.quoteId,
+          },
     payer_id: i.payerId,
     expires_at: i.expiresAt.toISOString(),
     created_at: i.createdAt.toISOString(),
