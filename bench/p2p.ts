@@ -55,9 +55,9 @@ export async function runP2pBench(database: BenchDatabase): Promise<void> {
     try {
       const url = new URL(server.urls['Health']!).origin;
       const uniform = await load(url, users, undefined);
-      report('uniform: 10,000 users paying each other', uniform);
+      report('p2p uniform: 10,000 users paying each other', uniform);
       const hot = await load(url, users, 0);
-      report('hot payee: 10,000 payers paying one payee', hot);
+      report('p2p hot payee: 10,000 payers paying one payee', hot);
       const pg = await measurePgbench(database);
       if (pg !== undefined) {
         for (const [name, r] of [
@@ -82,6 +82,9 @@ export interface BenchUser {
   readonly token: string;
 }
 
+/** How many sets of bench users this process has made: each set gets phones of its own. */
+let userSets = 0;
+
 /** Users, devices, sessions and funded wallets, written in bulk straight to the tables. */
 export async function createUsers(
   rt: Awaited<ReturnType<typeof openRuntime>>,
@@ -89,13 +92,14 @@ export async function createUsers(
   const now = new Date(rt.clock.nowMs());
   const users: Array<BenchUser & { createdAt: Date }> = [];
   const rows: Array<[string, string, string, string, Buffer, Buffer]> = [];
+  const set = userSets++;
   for (let i = 0; i < USERS; i++) {
     const id = newId('usr', now.getTime());
     const token = `hbs_${randomBytes(32).toString('base64url')}`;
     users.push({ id, token, createdAt: now });
     rows.push([
       id,
-      `+8613${String(i).padStart(9, '0')}`,
+      `+861${3 + set}${String(i).padStart(9, '0')}`,
       newId('dev', now.getTime()),
       newId('ses', now.getTime()),
       createHash('sha256').update(token).digest(),
@@ -176,6 +180,6 @@ export function report(name: string, r: LoadReport): void {
   const sorted = [...r.latenciesMs].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
   console.log(
-    `p2p ${name} (${CONCURRENCY} in flight, ${DURATION_MS / 1000} s)\n  ${Math.round(throughput(r)).toLocaleString('en')} transfers/s; p50 ${at(0.5).toFixed(1)} ms, p99 ${at(0.99).toFixed(1)} ms; ${r.failed} failed${r.firstFailure === undefined ? '' : ` (first: ${r.firstFailure})`}`,
+    `${name} (${CONCURRENCY} in flight, ${DURATION_MS / 1000} s)\n  ${Math.round(throughput(r)).toLocaleString('en')} payments/s; p50 ${at(0.5).toFixed(1)} ms, p99 ${at(0.99).toFixed(1)} ms; ${r.failed} failed${r.firstFailure === undefined ? '' : ` (first: ${r.firstFailure})`}`,
   );
 }
