@@ -157,6 +157,9 @@ export const limits = {
   webhookAttemptsListedMax: 10,
   /** How long the secret before a rotation keeps signing deliveries beside the new one. */
   webhookSecretOverlapMs: 24 * 3_600_000,
+  /** Finished deliveries and their events are kept this long for the log, then purged. */
+  webhookRetentionMs: 30 * 24 * 3_600_000,
+  webhookPurgeBatchSizeMax: 1000,
 } as const;
 
 export type Limits = typeof limits;
@@ -207,6 +210,7 @@ export function assertLimits(l: Limits = limits): void {
       'listed webhook attempts within the attempts a delivery may have',
     ],
     [l.webhookSecretOverlapMs <= l.webhookRetryWindowMs, 'a rotated secret expires in time'],
+    [l.webhookRetentionMs > l.webhookRetryWindowMs, 'deliveries are kept past their retries'],
   ];
   for (const [ok, what] of checks) {
     if (!ok) throw new Error(`limits are inconsistent: ${what}`);

@@ -778,3 +778,34 @@ async function retryUntilSettled(service: Webhooks, owner: string): Promise<Webh
   }
   throw new Error('the delivery never settled');
 }
+
+describe('retention', () => {
+  it('forgets finished deliveries and their events after the retention, never pending ones', async () => {
+    const service = webhooks();
+    const owner = newOwner();
+    const done = newPath('retained');
+    await endpointAt(service, owner, done);
+    const delivered = await enqueue(service, owner);
+    await service.deliverDue();
+    const failing = newPath('still-pending');
+    replies.set(failing, () => ({ status: 500 }));
+    const other = newOwner();
+    await endpointAt(service, other, failing);
+    const pending = await enqueue(service, other);
+    await service.deliverDue();
+    const rowsOf = async (eventId: string) =>
+      (
+        await db.pool.query(
+          `SELECT (SELECT count(*) FROM webhook_events WHERE id = $1)::int AS events,
+                  (SELECT count(*) FROM webhook_deliveries WHERE event_id = $1)::int AS deliveries`,
+          [eventId],
+        )
+      ).rows[0];
+    expect(await service.purgeExpired()).toBe(0);
+    clock.advanceMs(limits.webhookRetentionMs + 1000);
+    expect(await service.purgeExpired()).toBeGreaterThanOrEqual(2);
+    expect(await rowsOf(delivered)).toEqual({ events: 0, deliveries: 0 });
+    // A delivery still pending (its retries were never run to the end here) stays, and its event.
+    expect(await rowsOf(pending)).toEqual({ events: 1, deliveries: 1 });
+  });
+});

@@ -51,6 +51,11 @@ export function backgroundJobs(runtime: Runtime): Job[] {
       run: () => runtime.webhooks.deliverDue(),
     },
     {
+      name: 'webhook-retention',
+      intervalMs: limits.identityPurgeIntervalMs,
+      run: () => runtime.webhooks.purgeExpired(),
+    },
+    {
       name: 'funding-poll',
       intervalMs: FUNDING_POLL_INTERVAL_MS,
       run: async () => (await runtime.funding.pollStale()) + (await runtime.funding.purgeEvents()),

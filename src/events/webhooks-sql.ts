@@ -490,3 +490,31 @@ export async function markFailing(tx: Executor, target: TargetRow, now: Date): P
     ],
   );
 }
+
+/** Finished (succeeded or failed) deliveries created before `before`; attempts go with them. */
+export async function deleteFinishedDeliveries(
+  db: Executor,
+  before: Date,
+  limit: number,
+): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM webhook_deliveries WHERE id = ANY (ARRAY(
+       SELECT id FROM webhook_deliveries
+        WHERE state <> 'pending' AND created_at < $1 LIMIT $2))`,
+    [before, limit],
+  );
+  return rowCount ?? 0;
+}
+
+/** Events created before `before` that no delivery refers to any more. */
+export async function deleteBareEvents(db: Executor, before: Date, limit: number): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM webhook_events WHERE id = ANY (ARRAY(
+       SELECT e.id FROM webhook_events e
+        WHERE e.created_at < $1
+          AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id)
+        LIMIT $2))`,
+    [before, limit],
+  );
+  return rowCount ?? 0;
+}

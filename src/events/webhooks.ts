@@ -45,7 +45,9 @@ import {
 } from './webhooks-core.js';
 import {
   countEndpoints,
+  deleteBareEvents,
   deleteEndpointRow,
+  deleteFinishedDeliveries,
   endpointOf,
   insertAttempt,
   insertEndpoint,
@@ -172,6 +174,11 @@ export interface Webhooks {
   ): Promise<WebhookResult<{ delivery: WebhookDelivery; attempt: WebhookAttempt }>>;
   /** One worker pass: attempts the due deliveries; returns how many deliveries it handled. */
   deliverDue(): Promise<number>;
+  /**
+   * Job: forgets finished deliveries (with their attempts) and then events without deliveries,
+   * once they are older than `webhookRetentionMs`; returns how many rows went.
+   */
+  purgeExpired(): Promise<number>;
 }
 
 const USER_AGENT = 'Hebao-Webhooks/1';
@@ -285,6 +292,17 @@ export function createWebhooks(deps: WebhookDeps): Webhooks {
         await attemptAndRecord(ctx, target, 'scheduled');
       });
       return handled;
+    },
+
+    async purgeExpired() {
+      const before = new Date(ctx.clock.nowMs() - limits.webhookRetentionMs);
+      const deliveries = await deleteFinishedDeliveries(
+        pool,
+        before,
+        limits.webhookPurgeBatchSizeMax,
+      );
+      const events = await deleteBareEvents(pool, before, limits.webhookPurgeBatchSizeMax);
+      return deliveries + events;
     },
   };
 }
