@@ -506,6 +506,13 @@ describe('charging a payment code', () => {
       { type: 'charge.failed', status: 'failed' },
       { type: 'charge.succeeded', status: 'succeeded' },
     ]);
+    // A charge is a paid intent like any other, so the merchant hears of the intent too.
+    const { rows: intentEvents } = await h.db.pool.query<{ type: string; status: string }>(
+      `SELECT type, data->'payment_intent'->>'status' AS status FROM webhook_events
+        WHERE owner = $1 AND type LIKE 'payment_intent.%' ORDER BY id`,
+      [s.id],
+    );
+    expect(intentEvents).toEqual([{ type: 'payment_intent.succeeded', status: 'succeeded' }]);
   });
 });
 

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { withTransaction, type Executor, type Pool } from '../db/index.js';
 import { appendUserEvents, enqueueWebhookEvent, type UserEventType } from '../events/index.js';
 import type { IdentityServices, RequestContext, User } from '../identity/index.js';
-import type { Ledger, TransferResult } from '../ledger/index.js';
+import type { Ledger } from '../ledger/index.js';
 import { assert } from '../lib/assert.js';
 import { failure } from '../lib/code-spec.js';
 import type { Clock } from '../lib/clock.js';
@@ -11,7 +11,7 @@ import { newId } from '../lib/ids.js';
 import { limits } from '../limits.js';
 import type { Money } from '../money/index.js';
 import type { RiskPolicy } from '../risk/index.js';
-import { ensureSystemAccount, ensureWalletAccount } from '../wallet/index.js';
+import { ensureWalletAccount } from '../wallet/index.js';
 import type { Merchant } from './merchants.js';
 import {
   TOKEN_ID_LIMIT,
@@ -21,8 +21,9 @@ import {
   recoverTokenId,
   verifyPaymentCode,
 } from './payment-code.js';
+import { payClaimedIntent } from './pay-claimed-intent.js';
+import type { ClaimedIntent } from './payments-core.js';
 import {
-  feeOf,
   type IntentStatus,
   type PaymentIntent,
   type PaymentResult,
@@ -562,62 +563,37 @@ export function createCharges(deps: ChargesDeps): Charges {
     });
   }
 
-  /** The payment and its fee as one linked chain; the domain write marks intent and charge paid. */
+  /**
+   * The payment and its fee as one linked chain, paid the way a confirmed intent is; the
+   * domain write marks intent and charge paid and tells the merchant of both.
+   */
   async function pay(
     c: NewCharge,
     payer: User,
     transferId: string,
   ): Promise<PaymentResult<{ charge: Charge }>> {
     const { intent, merchant, at } = c;
-    const fee = feeOf(intent.amountMinor, merchant.feeRateBp);
-    const wallet = await ensureWalletAccount(pool, ledger, payer, intent.currency, at);
-    const payment = {
-      id: transferId,
-      debitAccountId: wallet,
-      creditAccountId: merchant.accountId,
-      amountMinor: intent.amountMinor,
-      currency: intent.currency,
-      code: 'merchant_payment',
+    const walletId = await ensureWalletAccount(pool, ledger, payer, intent.currency, at);
+    const claimed: ClaimedIntent = {
+      intent,
+      merchant,
+      payerId: c.payerId,
+      walletId,
+      funding: { kind: 'wallet' },
+      transferId,
+      at,
     };
-    const chain =
-      fee > 0n
-        ? [
-            { ...payment, flags: { linked: true } },
-            {
-              id: newId('trf', at.getTime()),
-              debitAccountId: merchant.accountId,
-              creditAccountId: await ensureSystemAccount(ledger, 'fee_revenue', intent.currency),
-              amountMinor: fee,
-              currency: intent.currency,
-              code: 'merchant_fee',
-            },
-          ]
-        : [payment];
-    const paid = async (tx: Executor, result: TransferResult) => {
-      await tx.query(
-        `UPDATE payment_intents
-            SET status = 'succeeded', fee_minor = $2, amount_received_minor = amount_minor,
-                paid_at = $3, updated_at = $3
-          WHERE id = $1 AND status = 'processing'`,
-        [intent.id, fee, at],
-      );
-      await tx.query(
-        `UPDATE charges SET status = 'succeeded', updated_at = $2
-          WHERE id = $1 AND status = 'processing'`,
-        [c.id, at],
-      );
-      const data = { ...eventData(c), transfer_id: result.id };
-      await appendUserEvents(
-        tx,
-        [
-          { userId: c.payerId, type: 'payment.succeeded', data },
-          { userId: c.payerId, type: 'balance.changed', data },
-        ],
-        at,
-      );
-      await announce(tx, ref(c), 'charge.succeeded', 'succeeded', null);
-    };
-    const results = await ledger.transferChain(chain, [paid]);
+    const results = await payClaimedIntent({ ledger, identity }, claimed, {
+      eventData: eventData(c),
+      write: async (tx) => {
+        await tx.query(
+          `UPDATE charges SET status = 'succeeded', updated_at = $2
+            WHERE id = $1 AND status = 'processing'`,
+          [c.id, at],
+        );
+        await announce(tx, ref(c), 'charge.succeeded', 'succeeded', null);
+      },
+    });
     const code =
       results[0]!.code === 'ok'
         ? 'ok'
