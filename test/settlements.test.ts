@@ -222,6 +222,33 @@ describe('T+1 settlement', () => {
     expect(await balanceOf(s.id)).toBe(970n);
   });
 
+  it('catches up the days it missed, oldest first, and each day once', async () => {
+    const s = await shop();
+    const login = await h.createUser();
+    const payer = await h.signIn(login);
+    await h.fund(payer.userId, 10_000n);
+    await pay(s, payer, '10.00');
+    h.clock.advanceMs(24 * 3_600_000);
+    // A day later the payer's session has gone idle; they sign in again.
+    await pay(s, await h.signIn(login), '20.00');
+    // The job does not run for three days.
+    h.clock.advanceMs(3 * 24 * 3_600_000);
+    await settle();
+    const days = (await settlements(s)).reverse();
+    expect(days.map((d) => (d['net'] as { amount: string }).amount)).toEqual([
+      '9.94',
+      '19.88',
+      '0.00',
+      '0.00',
+    ]);
+    expect(days.map((d) => d['status'])).toEqual(['paid', 'paid', 'empty', 'empty']);
+    const dates = days.map((d) => d['day'] as string);
+    expect(new Set(dates).size).toBe(4);
+    expect([...dates].sort()).toEqual(dates);
+    await settle();
+    expect(await settlements(s)).toHaveLength(4);
+  });
+
   it('is read with an API key only, each merchant its own', async () => {
     const bySession = await h.inject({
       method: 'GET',

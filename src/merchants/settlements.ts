@@ -13,7 +13,7 @@ import type { Page } from './payments.js';
 /**
  * T+1 settlement. Once a day is over in the deployment's time zone, each active merchant's
  * takings of that day — payments received, less their fees and the refunds paid that day — are
- * paid out to its settlement card. The totals come from the day's payments and refunds, which
+ * paid out to its settlement card (days the job missed are caught up, a bounded number back). The totals come from the day's payments and refunds, which
  * moved exactly these amounts through the merchant's ledger account. The payout is a hold on the
  * merchant's account while the gateway works (so the money cannot also be refunded), posted when
  * the gateway pays and voided when it fails. Payouts are followed by asking the gateway (the
@@ -41,7 +41,7 @@ export interface Settlement {
 }
 
 export interface Settlements {
-  /** Job: settles yesterday for merchants that have no settlement of it, follows payouts. */
+  /** Job: settles the days since each merchant's last settlement, follows payouts. */
   settleDue(): Promise<number>;
   /** The merchant's settlements, newest day first. */
   list(
@@ -285,15 +285,21 @@ export function createSettlements(deps: SettlementsDeps): Settlements {
   return {
     async settleDue() {
       const { rows: due } = await pool.query<{ id: string; day: string }>(
+        // Every day from the one after the last settled (or the activation day) to yesterday,
+        // at most settlementCatchUpDaysMax back: days missed while the job was down are caught
+        // up, oldest first.
         `WITH yesterday AS (
            SELECT (($1::timestamptz AT TIME ZONE $2)::date - 1) AS day)
-         SELECT m.id, to_char(y.day, 'YYYY-MM-DD') AS day
-           FROM merchants m, yesterday y
+         SELECT m.id, to_char(d.day, 'YYYY-MM-DD') AS day
+           FROM merchants m, yesterday y,
+                LATERAL (SELECT coalesce(max(s.day) + 1, (m.activated_at AT TIME ZONE $2)::date)
+                                  AS first
+                           FROM settlements s WHERE s.merchant_id = m.id) f,
+                LATERAL generate_series(greatest(f.first, y.day - ($4::int - 1)), y.day,
+                                        interval '1 day') AS d(day)
           WHERE m.status = 'active'
-            AND m.activated_at < (y.day + 1)::timestamp AT TIME ZONE $2
-            AND NOT EXISTS (SELECT 1 FROM settlements s WHERE s.merchant_id = m.id AND s.day = y.day)
-          ORDER BY m.id LIMIT $3`,
-        [now(), timeZone, limits.walletJobBatchSizeMax],
+          ORDER BY m.id, d.day LIMIT $3`,
+        [now(), timeZone, limits.walletJobBatchSizeMax, limits.settlementCatchUpDaysMax],
       );
       let handled = 0;
       for (const { id, day } of due) {
@@ -315,8 +321,10 @@ export function createSettlements(deps: SettlementsDeps): Settlements {
     async list(merchantId, page) {
       const { rows } = await pool.query<Row>(
         `SELECT ${COLUMNS} FROM settlements
-          WHERE merchant_id = $1 AND ($2::text IS NULL OR id < $2)
-          ORDER BY id DESC LIMIT $3`,
+          WHERE merchant_id = $1
+            AND ($2::text IS NULL
+                 OR (settlements.day, id) < (SELECT c.day, c.id FROM settlements c WHERE c.id = $2))
+          ORDER BY settlements.day DESC, id DESC LIMIT $3`,
         [merchantId, page.startingAfter ?? null, page.limit + 1],
       );
       return {
