@@ -116,7 +116,7 @@ export const limits = {
   merchantUnsettledAfterMs: 5 * 60_000,
   /** How often the settlement job looks for days to settle and payouts to follow. */
   settlementIntervalMs: 60_000,
-  /** How many past days one run settles for a merchant whose settlements fell behind. */
+  /** How many days one run settles for a merchant whose settlements fell behind. */
   settlementCatchUpDaysMax: 31,
   /** Manual capture: how long a payment's hold on the payer's wallet waits to be captured. */
   paymentAuthorizationTtlSeconds: 7 * 24 * 3600,

@@ -13,7 +13,7 @@ import type { Page } from './payments.js';
 /**
  * T+1 settlement. Once a day is over in the deployment's time zone, each active merchant's
  * takings of that day — payments received, less their fees and the refunds paid that day — are
- * paid out to its settlement card (days the job missed are caught up, a bounded number back). The totals come from the day's payments and refunds, which
+ * paid out to its settlement card (days the job missed are caught up, a bounded number a run). The totals come from the day's payments and refunds, which
  * moved exactly these amounts through the merchant's ledger account. The payout is a hold on the
  * merchant's account while the gateway works (so the money cannot also be refunded), posted when
  * the gateway pays and voided when it fails. Payouts are followed by asking the gateway (the
@@ -285,9 +285,9 @@ export function createSettlements(deps: SettlementsDeps): Settlements {
   return {
     async settleDue() {
       const { rows: due } = await pool.query<{ id: string; day: string }>(
-        // Every day from the one after the last settled (or the activation day) to yesterday,
-        // at most settlementCatchUpDaysMax back: days missed while the job was down are caught
-        // up, oldest first.
+        // The days from the one after the last settled (or the activation day) to yesterday,
+        // oldest first and at most settlementCatchUpDaysMax a run: days missed while the job
+        // was down are caught up over the next runs.
         `WITH yesterday AS (
            SELECT (($1::timestamptz AT TIME ZONE $2)::date - 1) AS day)
          SELECT m.id, to_char(d.day, 'YYYY-MM-DD') AS day
@@ -295,7 +295,7 @@ export function createSettlements(deps: SettlementsDeps): Settlements {
                 LATERAL (SELECT coalesce(max(s.day) + 1, (m.activated_at AT TIME ZONE $2)::date)
                                   AS first
                            FROM settlements s WHERE s.merchant_id = m.id) f,
-                LATERAL generate_series(greatest(f.first, y.day - ($4::int - 1)), y.day,
+                LATERAL generate_series(f.first, least(y.day, f.first + ($4::int - 1)),
                                         interval '1 day') AS d(day)
           WHERE m.status = 'active'
           ORDER BY m.id, d.day LIMIT $3`,
