@@ -331,6 +331,26 @@ describe('payment intents and scans', () => {
     expect(left.filter((a) => a === '100.00')).toHaveLength(19);
   });
 
+  it('marks every intent of a shared ledger batch paid, with each payer’s and merchant’s events', async () => {
+    const s = await shop();
+    const payers = await Promise.all(Array.from({ length: 30 }, () => user(10_000n)));
+    const intents = await Promise.all(payers.map(() => createIntent(s, '3.00')));
+    const results = await Promise.all(payers.map((p, i) => confirm(p, intents[i]!.json().id)));
+    expect(results.map((r) => r.json().status)).toEqual(payers.map(() => 'succeeded'));
+    expect(await balanceOf(s.id)).toBe(30n * 298n);
+    const { rows } = await h.db.pool.query<{ type: string; n: number }>(
+      `SELECT type, count(*)::int AS n FROM webhook_events WHERE owner = $1 GROUP BY type`,
+      [s.id],
+    );
+    expect(rows).toEqual([{ type: 'payment_intent.succeeded', n: 30 }]);
+    const { rows: told } = await h.db.pool.query<{ n: number }>(
+      `SELECT count(DISTINCT user_id)::int AS n FROM user_events
+        WHERE type = 'payment.succeeded' AND user_id = ANY($1)`,
+      [payers.map((p) => p.userId)],
+    );
+    expect(told[0]!.n).toBe(30);
+  });
+
   it('gives the intent back when the wallet is short, and nothing moves', async () => {
     const s = await shop();
     const payer = await user(500n);

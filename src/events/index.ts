@@ -46,7 +46,7 @@ export type {
   WebhookEndpointPatch,
   WebhookEndpointStatus,
 } from './webhooks-core.js';
-export { createWebhooks, enqueueWebhookEvent } from './webhooks.js';
+export { createWebhooks, enqueueWebhookEvent, enqueueWebhookEvents } from './webhooks.js';
 export type { WebhookDeliveryPage, WebhookDeps, Webhooks } from './webhooks.js';
 export {
   generateWebhookSecret,

@@ -197,36 +197,44 @@ export async function noteEndpointSuccess(
 // ---- Events -------------------------------------------------------------------------------------
 
 /**
- * Writes an event and, in the same statement, one pending delivery for each enabled endpoint of
- * its owner subscribed to its type, due at once; `deliveryIds` holds one id for each endpoint the
- * owner may have.
+ * Writes events and, in the same statement, one pending delivery for each enabled endpoint of
+ * an event's owner subscribed to its type, due at once. `deliveryIds` holds, for each event in
+ * order, `idsPerEvent` ids: one for each endpoint an owner may have.
  */
-export async function insertEventWithDeliveries(
+export async function insertEventsWithDeliveries(
   tx: Executor,
-  e: {
-    id: string;
-    owner: string;
-    type: string;
-    data: string;
-    now: Date;
-    deliveryIds: readonly string[];
-  },
+  events: ReadonlyArray<{ id: string; owner: string; type: string; data: string }>,
+  now: Date,
+  deliveryIds: readonly string[],
+  idsPerEvent: number,
 ): Promise<void> {
   await tx.query({
     name: 'webhook_events_enqueue',
-    text: `WITH event AS (
+    text: `WITH given AS (
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+                WITH ORDINALITY AS g(id, owner, type, data, n)
+     ), event AS (
        INSERT INTO webhook_events (id, owner, type, data, created_at)
-       VALUES ($1, $2, $3, $4::jsonb, $5)
+       SELECT id, owner, type, data::jsonb, $5 FROM given
        RETURNING id, owner, type, created_at
      )
      INSERT INTO webhook_deliveries (id, owner, event_id, endpoint_id, state, attempts,
        next_attempt_at, created_at)
-     SELECT ($6::text[])[row_number() OVER (ORDER BY e.id)], ev.owner, ev.id, e.id, 'pending', 0,
-            ev.created_at, ev.created_at
+     SELECT ($6::text[])[(g.n - 1) * $7 + row_number() OVER (PARTITION BY ev.id ORDER BY e.id)],
+            ev.owner, ev.id, e.id, 'pending', 0, ev.created_at, ev.created_at
        FROM event ev
+       JOIN given g ON g.id = ev.id
        JOIN webhook_endpoints e
          ON e.owner = ev.owner AND e.status = 'enabled' AND ev.type = ANY (e.event_types)`,
-    values: [e.id, e.owner, e.type, e.data, e.now, e.deliveryIds],
+    values: [
+      events.map((e) => e.id),
+      events.map((e) => e.owner),
+      events.map((e) => e.type),
+      events.map((e) => e.data),
+      now,
+      deliveryIds,
+      idsPerEvent,
+    ],
   });
 }
 

@@ -51,7 +51,7 @@ import {
   endpointOf,
   insertAttempt,
   insertEndpoint,
-  insertEventWithDeliveries,
+  insertEventsWithDeliveries,
   leaseDeliveries,
   lockForAttempt,
   lockOwnerEndpoints,
@@ -200,32 +200,36 @@ export async function enqueueWebhookEvent(
   event: NewWebhookEvent,
   now: Date,
 ): Promise<string> {
-  assertOwner(event.owner);
-  assert(isWebhookEventType(event.type), `malformed webhook event type ${String(event.type)}`);
-  assert(
-    typeof event.data === 'object' && event.data !== null && !Array.isArray(event.data),
-    'webhook event data is an object',
-  );
-  const data = JSON.stringify(event.data);
-  assert(
-    Buffer.byteLength(data) <= limits.webhookEventDataBytesMax,
-    `webhook event data is at most ${limits.webhookEventDataBytesMax} bytes`,
-  );
+  return (await enqueueWebhookEvents(tx, [event], now))[0]!;
+}
+
+/** Several events in one statement (a ledger batch's payments), each as `enqueueWebhookEvent`. */
+export async function enqueueWebhookEvents(
+  tx: Executor,
+  events: readonly NewWebhookEvent[],
+  now: Date,
+): Promise<string[]> {
   const nowMs = now.getTime();
-  const id = newId('evt', nowMs);
-  // One id for each endpoint the owner may have, since the statement picks the endpoints.
-  const deliveryIds = Array.from({ length: limits.webhookEndpointsPerOwnerMax }, () =>
-    newId('whd', nowMs),
-  );
-  await insertEventWithDeliveries(tx, {
-    id,
-    owner: event.owner,
-    type: event.type,
-    data,
-    now,
-    deliveryIds,
+  const rows = events.map((event) => {
+    assertOwner(event.owner);
+    assert(isWebhookEventType(event.type), `malformed webhook event type ${String(event.type)}`);
+    assert(
+      typeof event.data === 'object' && event.data !== null && !Array.isArray(event.data),
+      'webhook event data is an object',
+    );
+    const data = JSON.stringify(event.data);
+    assert(
+      Buffer.byteLength(data) <= limits.webhookEventDataBytesMax,
+      `webhook event data is at most ${limits.webhookEventDataBytesMax} bytes`,
+    );
+    return { id: newId('evt', nowMs), owner: event.owner, type: event.type, data };
   });
-  return id;
+  if (rows.length === 0) return [];
+  // One id for each endpoint an owner may have, since the statement picks the endpoints.
+  const perEvent = limits.webhookEndpointsPerOwnerMax;
+  const deliveryIds = Array.from({ length: rows.length * perEvent }, () => newId('whd', nowMs));
+  await insertEventsWithDeliveries(tx, rows, now, deliveryIds, perEvent);
+  return rows.map((r) => r.id);
 }
 
 // ---- Service ------------------------------------------------------------------------------------

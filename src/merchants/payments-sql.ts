@@ -315,6 +315,32 @@ export async function markIntentSucceeded(
   return rows[0]?.limit_reserved_at ?? null;
 }
 
+/** Many confirmed payments (a ledger batch's) paid in full: processing → succeeded. */
+export async function markIntentsPaid(
+  db: Executor,
+  paid: ReadonlyArray<{
+    readonly intentId: string;
+    readonly feeMinor: bigint;
+    readonly amountMinor: bigint;
+  }>,
+  at: Date,
+): Promise<void> {
+  await db.query({
+    name: 'payments_mark_paid',
+    text: `UPDATE payment_intents p
+              SET status = 'succeeded', fee_minor = v.fee, amount_received_minor = v.amount,
+                  paid_at = $4, updated_at = $4
+             FROM unnest($1::text[], $2::int8[], $3::int8[]) AS v(id, fee, amount)
+            WHERE p.id = v.id AND p.status = 'processing'`,
+    values: [
+      paid.map((p) => p.intentId),
+      paid.map((p) => p.feeMinor),
+      paid.map((p) => p.amountMinor),
+      at,
+    ],
+  });
+}
+
 /** Manual capture: the claimed intent's amount is held until `expiresAt`. */
 export async function markIntentHeld(
   db: Executor,
