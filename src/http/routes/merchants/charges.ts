@@ -5,7 +5,7 @@ import type { Charge, PaymentCodeDevice } from '../../../merchants/index.js';
 import { authOf, merchantOf } from '../../auth.js';
 import { positiveMoney } from '../../money-problems.js';
 import { contextOf, typed } from '../identity/shared.js';
-import { MoneySchema, moneyJson, Timestamp } from '../wallet/shared.js';
+import { DEBIT_CODES, LIMIT_CODES, MoneySchema, moneyJson, Timestamp } from '../wallet/shared.js';
 import {
   errorResponses,
   IntentId,
@@ -135,13 +135,8 @@ export function chargeRoutes(app: FastifyInstance, deps: MerchantRouteDeps): voi
             'payment_code_used',
             'payment_intent_not_payable',
             'contact_not_verified',
-            'limit_per_transaction_exceeded',
-            'limit_daily_exceeded',
-            'limit_yearly_exceeded',
-            'limit_lifetime_exceeded',
-            'payment_blocked',
-            'insufficient_funds',
-            'wallet_frozen',
+            ...LIMIT_CODES,
+            ...DEBIT_CODES,
           ),
         },
       },

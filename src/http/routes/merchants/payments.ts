@@ -13,7 +13,13 @@ import { authOf, merchantOf } from '../../auth.js';
 import { positiveMoney } from '../../money-problems.js';
 import { ProblemError } from '../../problem.js';
 import { typed } from '../identity/shared.js';
-import { MoneySchema, moneyJson } from '../wallet/shared.js';
+import {
+  DEBIT_CODES,
+  LIMIT_CODES,
+  MoneySchema,
+  moneyJson,
+  STEP_UP_CODES,
+} from '../wallet/shared.js';
 import {
   errorResponses,
   IntentId,
@@ -295,15 +301,9 @@ export function paymentRoutes(app: FastifyInstance, deps: MerchantRouteDeps): vo
             'merchant_not_active',
             'payment_intent_expired',
             'payment_intent_not_payable',
-            'step_up_required',
-            'confirmation_invalid',
-            'limit_per_transaction_exceeded',
-            'limit_daily_exceeded',
-            'limit_yearly_exceeded',
-            'limit_lifetime_exceeded',
-            'payment_blocked',
-            'insufficient_funds',
-            'wallet_frozen',
+            ...STEP_UP_CODES,
+            ...LIMIT_CODES,
+            ...DEBIT_CODES,
             'payment_intent_conversion_unsupported',
             'currency_not_enabled',
             'fx_rate_unavailable',
@@ -383,15 +383,9 @@ export function paymentRoutes(app: FastifyInstance, deps: MerchantRouteDeps): vo
             'merchant_not_found',
             'merchant_not_active',
             'payment_intent_currency_invalid',
-            'step_up_required',
-            'confirmation_invalid',
-            'limit_per_transaction_exceeded',
-            'limit_daily_exceeded',
-            'limit_yearly_exceeded',
-            'limit_lifetime_exceeded',
-            'payment_blocked',
-            'insufficient_funds',
-            'wallet_frozen',
+            ...STEP_UP_CODES,
+            ...LIMIT_CODES,
+            ...DEBIT_CODES,
           ),
         },
       },

@@ -13,6 +13,9 @@ import {
   Timestamp,
   walletProblem,
   type WalletRouteDeps,
+  STEP_UP_CODES,
+  LIMIT_CODES,
+  DEBIT_CODES,
 } from './shared.js';
 
 export type RequestRouteDeps = WalletRouteDeps & { readonly requests: MoneyRequests };
@@ -299,15 +302,9 @@ function payRoute(app: FastifyInstance, deps: RequestRouteDeps): void {
             'share_already_settled',
             'share_payment_in_progress',
             'recipient_not_verified',
-            'step_up_required',
-            'confirmation_invalid',
-            'limit_per_transaction_exceeded',
-            'limit_daily_exceeded',
-            'limit_yearly_exceeded',
-            'limit_lifetime_exceeded',
-            'payment_blocked',
-            'insufficient_funds',
-            'wallet_frozen',
+            ...STEP_UP_CODES,
+            ...LIMIT_CODES,
+            ...DEBIT_CODES,
           ),
         },
       },

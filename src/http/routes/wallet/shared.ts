@@ -36,6 +36,19 @@ export function walletProblem(result: WalletFailure | IdentityFailure): ProblemE
 
 export const errorResponses = problems.errorResponses;
 
+/**
+ * What a payment from a wallet can answer besides its own codes: the step-up, the payer's
+ * limits, the risk hook and the wallet itself.
+ */
+export const STEP_UP_CODES = ['step_up_required', 'confirmation_invalid'] as const;
+export const LIMIT_CODES = [
+  'limit_per_transaction_exceeded',
+  'limit_daily_exceeded',
+  'limit_yearly_exceeded',
+  'limit_lifetime_exceeded',
+] as const;
+export const DEBIT_CODES = ['payment_blocked', 'insufficient_funds', 'wallet_frozen'] as const;
+
 export const Timestamp = Type.String({ format: 'date-time' });
 
 export const MoneySchema = Type.Object(

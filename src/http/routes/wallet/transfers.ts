@@ -11,6 +11,9 @@ import {
   transferJson,
   walletProblem,
   type WalletRouteDeps,
+  STEP_UP_CODES,
+  LIMIT_CODES,
+  DEBIT_CODES,
 } from './shared.js';
 
 const TransferId = Type.Object(
@@ -68,15 +71,9 @@ export function transferRoutes(app: FastifyInstance, deps: WalletRouteDeps): voi
             'recipient_not_found',
             'recipient_not_verified',
             'new_payee_confirmation_required',
-            'step_up_required',
-            'confirmation_invalid',
-            'limit_per_transaction_exceeded',
-            'limit_daily_exceeded',
-            'limit_yearly_exceeded',
-            'limit_lifetime_exceeded',
-            'payment_blocked',
-            'insufficient_funds',
-            'wallet_frozen',
+            ...STEP_UP_CODES,
+            ...LIMIT_CODES,
+            ...DEBIT_CODES,
           ),
         },
       },

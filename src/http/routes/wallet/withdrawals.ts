@@ -5,7 +5,14 @@ import { authOf } from '../../auth.js';
 import { positiveMoney } from '../../money-problems.js';
 import { typed } from '../identity/shared.js';
 import { CardId } from './cards.js';
-import { MoneySchema, errorResponses, walletProblem, type WalletRouteDeps } from './shared.js';
+import {
+  MoneySchema,
+  errorResponses,
+  walletProblem,
+  STEP_UP_CODES,
+  LIMIT_CODES,
+  type WalletRouteDeps,
+} from './shared.js';
 import { MovementParams, movementJson, movementSchema } from './topups.js';
 
 const WithdrawalSchema = movementSchema('Withdrawal');
@@ -47,12 +54,8 @@ export function withdrawalRoutes(app: FastifyInstance, deps: WalletRouteDeps): v
             'contact_not_verified',
             'currency_not_enabled',
             'card_not_found',
-            'step_up_required',
-            'confirmation_invalid',
-            'limit_per_transaction_exceeded',
-            'limit_daily_exceeded',
-            'limit_yearly_exceeded',
-            'limit_lifetime_exceeded',
+            ...STEP_UP_CODES,
+            ...LIMIT_CODES,
             'insufficient_funds',
             'wallet_frozen',
             'card_unusable',
