@@ -4,12 +4,11 @@
  * payment from a webhook whose signature it verifies itself; forged or replayed webhooks change
  * nothing.
  */
-import { randomUUID } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { newId } from '../src/lib/ids.js';
 import { startShop, verifySignature } from '../examples/shop/shop.js';
 import { createIdentityHarness, type IdentityHarness } from './identity-app.js';
+import { merchantFixtures } from './merchant-fixtures.js';
 
 let h: IdentityHarness;
 let hebaoUrl: string;
@@ -35,34 +34,21 @@ function freePort(): Promise<number> {
   });
 }
 
+const fixtures = merchantFixtures(() => h);
+
 async function merchantKey(): Promise<string> {
-  const owner = await h.signIn(await h.createUser());
-  const cardId = newId('crd', h.clock.nowMs());
-  await h.db.pool.query(
-    `INSERT INTO cards (id, user_id, token, brand, last4, exp_month, exp_year, created_at)
-     VALUES ($1, $2, 'tok', 'visa', '4242', 12, 2030, $3)`,
-    [cardId, owner.userId, new Date(h.clock.nowMs())],
-  );
-  const merchant = await h.inject({
-    method: 'POST',
-    url: '/v1/merchants',
-    headers: owner.bearer,
-    payload: {
+  const { key } = await fixtures.shop({
+    card: { token: 'tok', brand: 'visa', last4: '4242' },
+    merchant: {
       name_zh: '小店',
       name_en: 'Example Shop',
       mcc: '5999',
       city: 'Shenzhen',
       country: 'CN',
-      settlement_card_id: cardId,
     },
+    keyName: 'shop',
   });
-  const key = await h.inject({
-    method: 'POST',
-    url: `/v1/merchants/${merchant.json().id}/api-keys`,
-    headers: owner.bearer,
-    payload: { name: 'shop' },
-  });
-  return key.json().secret as string;
+  return key;
 }
 
 it('sells an order paid by QR code and learns of the payment by a verified webhook', async () => {
@@ -95,8 +81,7 @@ it('sells an order paid by QR code and learns of the payment by a verified webho
     const order = (await placed.json()) as { id: string; qr_payload: string; qr_svg: string };
     expect(order.qr_svg).toContain('<svg');
 
-    const buyer = await h.signIn(await h.createUser());
-    await h.fund(buyer.userId, 5_000n);
+    const buyer = await fixtures.user(5_000n);
     const scanned = await h.inject({
       method: 'POST',
       url: '/v1/scans',
@@ -104,12 +89,7 @@ it('sells an order paid by QR code and learns of the payment by a verified webho
       payload: { payload: order.qr_payload },
     });
     expect(scanned.json()).toMatchObject({ kind: 'payment_intent', amount: { amount: '18.00' } });
-    const paid = await h.inject({
-      method: 'POST',
-      url: `/v1/payment-intents/${scanned.json().payment_intent}/confirm`,
-      headers: { ...buyer.bearer, 'idempotency-key': randomUUID() },
-      payload: {},
-    });
+    const paid = await fixtures.confirm(buyer, scanned.json().payment_intent);
     expect(paid.json().status).toBe('succeeded');
 
     const before = (await (await fetch(`${shop.url}/orders/${order.id}`)).json()) as {

@@ -8,93 +8,43 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyLedger } from '../src/ledger/index.js';
 import { newId } from '../src/lib/ids.js';
 import { limits } from '../src/limits.js';
 import { ensureWalletAccount } from '../src/wallet/index.js';
-import { createIdentityHarness, type IdentityHarness, type SignedInUser } from './identity-app.js';
+import type { IdentityHarness, SignedInUser } from './identity-app.js';
+import {
+  closeMerchantHarness,
+  createMerchantHarness,
+  merchantFixtures,
+  type Shop,
+} from './merchant-fixtures.js';
 
 let h: IdentityHarness;
 beforeAll(async () => {
-  h = await createIdentityHarness({ exemptDailyCount: 1000 });
-  await h.db.pool.query(
-    `UPDATE payment_limits SET per_transaction_minor = 100000000, daily_minor = 100000000,
-       period_minor = 100000000`,
-  );
+  h = await createMerchantHarness();
 });
-afterAll(async () => {
-  expect(await verifyLedger(h.db.pool)).toMatchObject({ ok: true });
-  await h.app.close();
-});
+afterAll(() => closeMerchantHarness(h));
 
-interface Payer extends SignedInUser {
-  readonly login: string;
-}
+const fixtures = merchantFixtures(() => h);
+const { user, confirm, refund, available } = fixtures;
 
-async function user(balanceMinor = 0n): Promise<Payer> {
-  const login = await h.createUser();
-  const me = await h.signIn(login);
-  if (balanceMinor > 0n) await h.fund(me.userId, balanceMinor);
-  return { ...me, login };
-}
-
-interface Shop {
-  readonly id: string;
-  readonly auth: { authorization: string };
-  readonly owner: SignedInUser;
-}
-
-async function shop(): Promise<Shop> {
-  const owner = await user();
-  const cardId = newId('crd', h.clock.nowMs());
-  await h.db.pool.query(
-    `INSERT INTO cards (id, user_id, token, brand, last4, exp_month, exp_year, created_at)
-     VALUES ($1, $2, 'tok_test', 'unionpay', '6222', 12, 2030, $3)`,
-    [cardId, owner.userId, new Date(h.clock.nowMs())],
-  );
-  const created = await h.inject({
-    method: 'POST',
-    url: '/v1/merchants',
-    headers: owner.bearer,
-    payload: {
+function shop(): Promise<Shop> {
+  return fixtures.shop({
+    merchant: {
       name_zh: '荷包酒店',
       name_en: 'Hebao Hotel',
       mcc: '7011',
       city: 'Shanghai',
       country: 'CN',
-      settlement_card_id: cardId,
     },
   });
-  expect(created.statusCode, created.body).toBe(201);
-  const id = created.json().id as string;
-  const key = await h.inject({
-    method: 'POST',
-    url: `/v1/merchants/${id}/api-keys`,
-    headers: owner.bearer,
-    payload: { name: 'server' },
-  });
-  return { id, owner, auth: { authorization: `Bearer ${key.json().secret as string}` } };
 }
 
 async function manualIntent(s: Shop, amount: string): Promise<{ id: string }> {
-  const created = await h.inject({
-    method: 'POST',
-    url: '/v1/payment-intents',
-    headers: s.auth,
-    payload: { amount: { amount, currency: 'CNY' }, capture_method: 'manual' },
-  });
+  const created = await fixtures.createIntent(s, amount, { capture_method: 'manual' });
   expect(created.statusCode, created.body).toBe(201);
   expect(created.json()).toMatchObject({ capture_method: 'manual', status: 'requires_payment' });
   return created.json();
-}
-
-function confirm(payer: SignedInUser, intentId: string, body: Record<string, unknown> = {}) {
-  return h.inject({
-    method: 'POST',
-    url: `/v1/payment-intents/${intentId}/confirm`,
-    headers: { ...payer.bearer, 'idempotency-key': randomUUID() },
-    payload: body,
-  });
 }
 
 /** A manual intent of `amount` confirmed by a new payer holding `balanceMinor`. */
@@ -133,15 +83,6 @@ async function intentOf(s: Shop, intentId: string) {
   return response.json();
 }
 
-function refund(s: Shop, intentId: string, amount?: string) {
-  return h.inject({
-    method: 'POST',
-    url: '/v1/refunds',
-    headers: { ...s.auth, 'idempotency-key': randomUUID() },
-    payload: { payment_intent: intentId, ...(amount === undefined ? {} : { amount }) },
-  });
-}
-
 /** Posted and pending balances of the merchant's account (pending: what holds promise it). */
 async function merchantBalance(s: Shop): Promise<{ posted: bigint; pending: bigint }> {
   const { rows } = await h.db.pool.query<{ posted: bigint; pending: bigint }>(
@@ -150,15 +91,6 @@ async function merchantBalance(s: Shop): Promise<{ posted: bigint; pending: bigi
     [s.id],
   );
   return rows[0] ?? { posted: 0n, pending: 0n };
-}
-
-async function available(who: SignedInUser): Promise<string | undefined> {
-  const response = await h.inject({ method: 'GET', url: '/v1/wallets', headers: who.bearer });
-  const wallets = response.json().data as Array<{
-    currency: string;
-    available: { amount: string };
-  }>;
-  return wallets.find((w) => w.currency === 'CNY')?.available.amount;
 }
 
 /** What the payer's limits count today and over the period. */

@@ -5,27 +5,23 @@
  * that left the wallet, nothing moves when any leg is refused, a missing rate is a clear problem,
  * scans say when a conversion is needed, and the ledger's per-currency sums hold.
  */
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyLedger } from '../src/ledger/index.js';
 import { newId } from '../src/lib/ids.js';
 import { AMOUNT_MINOR_MAX, money } from '../src/money/index.js';
+import type { IdentityHarness, SignedInUser } from './identity-app.js';
 import {
-  PASSWORD,
-  createIdentityHarness,
-  type IdentityHarness,
-  type SignedInUser,
-} from './identity-app.js';
+  closeMerchantHarness,
+  createMerchantHarness,
+  merchantFixtures,
+  type Shop,
+} from './merchant-fixtures.js';
 
 const PIN = '480317';
 
 let h: IdentityHarness;
 beforeAll(async () => {
-  h = await createIdentityHarness({ exemptDailyCount: 1000 });
-  await h.db.pool.query(
-    `UPDATE payment_limits SET per_transaction_minor = 100000000, daily_minor = 100000000,
-       period_minor = 100000000`,
-  );
+  h = await createMerchantHarness();
   const rate = await h.fx.setRate(null, {
     base: 'USD',
     quote: 'CNY',
@@ -34,69 +30,33 @@ beforeAll(async () => {
   });
   expect(rate.ok).toBe(true);
 });
-afterAll(async () => {
-  expect(await verifyLedger(h.db.pool)).toMatchObject({ ok: true });
-  await h.app.close();
-});
+afterAll(() => closeMerchantHarness(h));
+
+const fixtures = merchantFixtures(() => h);
 
 async function user(funds: ReadonlyArray<readonly [bigint, string]> = []): Promise<SignedInUser> {
-  const me = await h.signIn(await h.createUser());
+  const me = await fixtures.user();
   for (const [amountMinor, currency] of funds) await h.fund(me.userId, amountMinor, currency);
-  const pin = await h.inject({
-    method: 'PUT',
-    url: '/v1/me/payment-pin',
-    headers: me.bearer,
-    payload: { pin: PIN, current_password: PASSWORD },
-  });
-  expect(pin.statusCode, pin.body).toBe(204);
+  await fixtures.setPin(me, PIN);
   return me;
 }
 
-interface Shop {
-  readonly id: string;
-  readonly auth: { authorization: string };
-}
-
-async function shop(currency: string): Promise<Shop> {
-  const owner = await h.signIn(await h.createUser());
-  const cardId = newId('crd', h.clock.nowMs());
-  await h.db.pool.query(
-    `INSERT INTO cards (id, user_id, token, brand, last4, exp_month, exp_year, created_at)
-     VALUES ($1, $2, 'tok_test', 'visa', '4242', 12, 2030, $3)`,
-    [cardId, owner.userId, new Date(h.clock.nowMs())],
-  );
-  const created = await h.inject({
-    method: 'POST',
-    url: '/v1/merchants',
-    headers: owner.bearer,
-    payload: {
+function shop(currency: string): Promise<Shop> {
+  return fixtures.shop({
+    card: { brand: 'visa', last4: '4242' },
+    merchant: {
       name_zh: '荷包书店',
       name_en: 'Hebao Books',
       mcc: '5942',
       city: 'Hong Kong',
       country: 'HK',
       currency,
-      settlement_card_id: cardId,
     },
   });
-  expect(created.statusCode, created.body).toBe(201);
-  const id = created.json().id as string;
-  const key = await h.inject({
-    method: 'POST',
-    url: `/v1/merchants/${id}/api-keys`,
-    headers: owner.bearer,
-    payload: { name: 'server' },
-  });
-  return { id, auth: { authorization: `Bearer ${key.json().secret as string}` } };
 }
 
 async function createIntent(s: Shop, amount: string, currency: string, expiresIn = 300) {
-  const created = await h.inject({
-    method: 'POST',
-    url: '/v1/payment-intents',
-    headers: s.auth,
-    payload: { amount: { amount, currency }, expires_in: expiresIn },
-  });
+  const created = await fixtures.createIntent(s, { amount, currency }, { expires_in: expiresIn });
   expect(created.statusCode, created.body).toBe(201);
   return created.json() as { id: string; qr_payload: string };
 }
@@ -116,11 +76,9 @@ async function confirm(
     payload: { amount, payee: s.id, pin: PIN },
   });
   expect(confirmed.statusCode, confirmed.body).toBe(201);
-  return h.inject({
-    method: 'POST',
-    url: `/v1/payment-intents/${intentId}/confirm`,
-    headers: { ...payer.bearer, 'idempotency-key': randomUUID() },
-    payload: { confirmation: confirmed.json().confirmation, ...body },
+  return fixtures.confirm(payer, intentId, {
+    confirmation: confirmed.json().confirmation,
+    ...body,
   });
 }
 
@@ -143,12 +101,8 @@ async function systemBalance(code: string, currency: string): Promise<bigint> {
   return rows[0]?.balance ?? 0n;
 }
 
-async function merchantBalance(s: Shop): Promise<bigint> {
-  const { rows } = await h.db.pool.query<{ balance: bigint }>(
-    'SELECT credits_posted - debits_posted AS balance FROM ledger_accounts WHERE owner = $1',
-    [s.id],
-  );
-  return rows[0]?.balance ?? 0n;
+function merchantBalance(s: Shop): Promise<bigint> {
+  return fixtures.balanceOf(s.id);
 }
 
 async function positions() {
@@ -209,12 +163,7 @@ describe('paying in a currency the payer does not hold', () => {
     expect(await verifyLedger(h.db.pool)).toMatchObject({ ok: true });
 
     // A refund goes back in the payment's currency; the conversion is not undone.
-    const refunded = await h.inject({
-      method: 'POST',
-      url: '/v1/refunds',
-      headers: { ...s.auth, 'idempotency-key': randomUUID() },
-      payload: { payment_intent: intent.id, amount: '5.00' },
-    });
+    const refunded = await fixtures.refund(s, intent.id, '5.00');
     expect(refunded.json().status).toBe('succeeded');
     expect(await balances(payer)).toEqual({ CNY: '27.29', USD: '5.00' });
   });
@@ -305,12 +254,7 @@ describe('paying in a currency the payer does not hold', () => {
       expiresInSeconds: 300,
     });
     expect(huge.ok).toBe(true);
-    const tooLarge = await h.inject({
-      method: 'POST',
-      url: `/v1/payment-intents/${huge.ok ? huge.intent.id : ''}/confirm`,
-      headers: { ...payer.bearer, 'idempotency-key': randomUUID() },
-      payload: {},
-    });
+    const tooLarge = await fixtures.confirm(payer, huge.ok ? huge.intent.id : '');
     expect(tooLarge.json()).toMatchObject({
       status: 400,
       code: 'fx_amount_too_large',
@@ -358,12 +302,7 @@ describe('paying in a currency the payer does not hold', () => {
     const s = await shop('USD');
     const payer = await user([[10_000n, 'CNY']]);
     const intent = await createIntent(s, '2.00', 'USD');
-    const unconfirmed = await h.inject({
-      method: 'POST',
-      url: `/v1/payment-intents/${intent.id}/confirm`,
-      headers: { ...payer.bearer, 'idempotency-key': randomUUID() },
-      payload: {},
-    });
+    const unconfirmed = await fixtures.confirm(payer, intent.id);
     expect(unconfirmed.json().code).toBe('step_up_required');
     const wrong = await confirm(payer, s, intent.id, { amount: '14.56', currency: 'CNY' });
     expect(wrong.json().code).toBe('confirmation_invalid');

@@ -10,117 +10,27 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from '../src/events/index.js';
-import { verifyLedger } from '../src/ledger/index.js';
 import { newId } from '../src/lib/ids.js';
 import { crc16CcittFalse } from '../src/merchants/index.js';
 import { createIdentityHarness, type IdentityHarness, type SignedInUser } from './identity-app.js';
+import {
+  closeMerchantHarness,
+  createMerchantHarness,
+  merchantFixtures,
+  type Shop,
+} from './merchant-fixtures.js';
 
 let h: IdentityHarness;
 beforeAll(async () => {
-  h = await createIdentityHarness({ exemptDailyCount: 1000 });
-  await h.db.pool.query(
-    `UPDATE payment_limits SET per_transaction_minor = 100000000, daily_minor = 100000000,
-       period_minor = 100000000`,
-  );
+  h = await createMerchantHarness();
 });
-afterAll(async () => {
-  expect(await verifyLedger(h.db.pool)).toMatchObject({ ok: true });
-  await h.app.close();
-});
+afterAll(() => closeMerchantHarness(h));
 
-async function user(balanceMinor = 0n): Promise<SignedInUser> {
-  const me = await h.signIn(await h.createUser());
-  if (balanceMinor > 0n) await h.fund(me.userId, balanceMinor);
-  return me;
-}
-
-async function card(owner: SignedInUser): Promise<string> {
-  const id = newId('crd', h.clock.nowMs());
-  await h.db.pool.query(
-    `INSERT INTO cards (id, user_id, token, brand, last4, exp_month, exp_year, created_at)
-     VALUES ($1, $2, 'tok_test', 'unionpay', '6222', 12, 2030, $3)`,
-    [id, owner.userId, new Date(h.clock.nowMs())],
-  );
-  return id;
-}
-
-interface Shop {
-  readonly owner: SignedInUser;
-  readonly id: string;
-  readonly key: string;
-  readonly auth: { authorization: string };
-}
-
-async function shop(): Promise<Shop> {
-  const owner = await user();
-  const created = await h.inject({
-    method: 'POST',
-    url: '/v1/merchants',
-    headers: owner.bearer,
-    payload: {
-      name_zh: '荷包咖啡',
-      name_en: 'Hebao Coffee',
-      mcc: '5814',
-      city: 'Shanghai',
-      country: 'CN',
-      settlement_card_id: await card(owner),
-    },
-  });
-  expect(created.statusCode, created.body).toBe(201);
-  const id = created.json().id as string;
-  const key = await h.inject({
-    method: 'POST',
-    url: `/v1/merchants/${id}/api-keys`,
-    headers: owner.bearer,
-    payload: { name: 'server' },
-  });
-  expect(key.statusCode, key.body).toBe(201);
-  const secret = key.json().secret as string;
-  return { owner, id, key: secret, auth: { authorization: `Bearer ${secret}` } };
-}
+const fixtures = merchantFixtures(() => h);
+const { user, card, shop, confirm, refund, balanceOf, available } = fixtures;
 
 function createIntent(s: Shop, amount: string, extra: Record<string, unknown> = {}) {
-  return h.inject({
-    method: 'POST',
-    url: '/v1/payment-intents',
-    headers: s.auth,
-    payload: { amount: { amount, currency: 'CNY' }, description: 'Latte', ...extra },
-  });
-}
-
-function confirm(payer: SignedInUser, intentId: string, body: Record<string, unknown> = {}) {
-  return h.inject({
-    method: 'POST',
-    url: `/v1/payment-intents/${intentId}/confirm`,
-    headers: { ...payer.bearer, 'idempotency-key': randomUUID() },
-    payload: body,
-  });
-}
-
-function refund(s: Shop, intentId: string, amount?: string) {
-  return h.inject({
-    method: 'POST',
-    url: '/v1/refunds',
-    headers: { ...s.auth, 'idempotency-key': randomUUID() },
-    payload: { payment_intent: intentId, ...(amount === undefined ? {} : { amount }) },
-  });
-}
-
-async function balanceOf(accountOwner: string): Promise<bigint> {
-  const { rows } = await h.db.pool.query<{ balance: bigint }>(
-    `SELECT credits_posted - debits_posted AS balance FROM ledger_accounts WHERE owner = $1`,
-    [accountOwner],
-  );
-  return rows[0]?.balance ?? 0n;
-}
-
-async function available(who: SignedInUser): Promise<string | undefined> {
-  const response = await h.inject({ method: 'GET', url: '/v1/wallets', headers: who.bearer });
-  const wallets = response.json().data as Array<{
-    currency: string;
-    available: { amount: string };
-  }>;
-  return wallets.find((w) => w.currency === 'CNY')?.available.amount;
+  return fixtures.createIntent(s, amount, { description: 'Latte', ...extra });
 }
 
 describe('merchants and API keys', () => {
@@ -216,13 +126,9 @@ describe('merchants and API keys', () => {
   it('waits for an operator when merchants are reviewed', async () => {
     const reviewed = await createIdentityHarness({ autoApproveMerchants: false });
     try {
-      const owner = await reviewed.signIn(await reviewed.createUser());
-      const cardId = newId('crd', reviewed.clock.nowMs());
-      await reviewed.db.pool.query(
-        `INSERT INTO cards (id, user_id, token, brand, last4, exp_month, exp_year, created_at)
-         VALUES ($1, $2, 'tok', 'visa', '4242', 12, 2030, $3)`,
-        [cardId, owner.userId, new Date(reviewed.clock.nowMs())],
-      );
+      const on = merchantFixtures(reviewed);
+      const owner = await on.user();
+      const cardId = await on.card(owner, { token: 'tok', brand: 'visa', last4: '4242' });
       const created = await reviewed.inject({
         method: 'POST',
         url: '/v1/merchants',

@@ -10,7 +10,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { verifyLedger } from '../src/ledger/index.js';
 import { parseKeyring } from '../src/lib/encryption.js';
 import { newId } from '../src/lib/ids.js';
 import { limits } from '../src/limits.js';
@@ -21,12 +20,13 @@ import {
   type Charges,
 } from '../src/merchants/index.js';
 import { defaultRiskPolicy } from '../src/risk/index.js';
+import type { IdentityHarness, SignedInUser } from './identity-app.js';
 import {
-  createIdentityHarness,
-  PASSWORD,
-  type IdentityHarness,
-  type SignedInUser,
-} from './identity-app.js';
+  closeMerchantHarness,
+  createMerchantHarness,
+  merchantFixtures,
+  type Shop,
+} from './merchant-fixtures.js';
 
 const PIN = '135792';
 const WRONG_PIN = '680246';
@@ -34,70 +34,33 @@ const STEP_MS = 60_000;
 
 let h: IdentityHarness;
 beforeAll(async () => {
-  h = await createIdentityHarness();
-  // The tier caps are tested elsewhere; here they stay out of the way of the code allowance.
-  await h.db.pool.query(
-    `UPDATE payment_limits SET per_transaction_minor = 100000000, daily_minor = 100000000,
-       period_minor = 100000000`,
-  );
+  // The tier caps are tested elsewhere; here they stay out of the way of the code allowance (and
+  // step-up keeps the configuration's daily exemptions).
+  h = await createMerchantHarness({});
 });
-afterAll(async () => {
-  expect(await verifyLedger(h.db.pool)).toMatchObject({ ok: true });
-  await h.app.close();
-});
+afterAll(() => closeMerchantHarness(h));
+
+const fixtures = merchantFixtures(() => h);
+const { balanceOf } = fixtures;
 
 async function user(balanceMinor = 0n, options: { readonly pin?: boolean } = {}) {
-  const me = await h.signIn(await h.createUser());
-  if (balanceMinor > 0n) await h.fund(me.userId, balanceMinor);
-  if (options.pin !== false) {
-    const set = await h.inject({
-      method: 'PUT',
-      url: '/v1/me/payment-pin',
-      headers: me.bearer,
-      payload: { pin: PIN, current_password: PASSWORD },
-    });
-    expect(set.statusCode, set.body).toBe(204);
-  }
+  const me = await fixtures.user(balanceMinor);
+  if (options.pin !== false) await fixtures.setPin(me, PIN);
   return me;
 }
 
-interface Shop {
-  readonly owner: SignedInUser;
-  readonly id: string;
-  readonly auth: { authorization: string };
-}
-
-async function shop(scopes?: readonly string[]): Promise<Shop> {
-  const owner = await user(0n, { pin: false });
-  const cardId = newId('crd', h.clock.nowMs());
-  await h.db.pool.query(
-    `INSERT INTO cards (id, user_id, token, brand, last4, exp_month, exp_year, created_at)
-     VALUES ($1, $2, 'tok_test', 'unionpay', '6222', 12, 2030, $3)`,
-    [cardId, owner.userId, new Date(h.clock.nowMs())],
-  );
-  const created = await h.inject({
-    method: 'POST',
-    url: '/v1/merchants',
-    headers: owner.bearer,
-    payload: {
+function shop(scopes?: readonly string[]): Promise<Shop> {
+  return fixtures.shop({
+    merchant: {
       name_zh: '荷包便利店',
       name_en: 'Hebao Mart',
       mcc: '5411',
       city: 'Shanghai',
       country: 'CN',
-      settlement_card_id: cardId,
     },
+    keyName: 'till',
+    ...(scopes === undefined ? {} : { scopes }),
   });
-  expect(created.statusCode, created.body).toBe(201);
-  const id = created.json().id as string;
-  const key = await h.inject({
-    method: 'POST',
-    url: `/v1/merchants/${id}/api-keys`,
-    headers: owner.bearer,
-    payload: { name: 'till', ...(scopes === undefined ? {} : { scopes }) },
-  });
-  expect(key.statusCode, key.body).toBe(201);
-  return { owner, id, auth: { authorization: `Bearer ${key.json().secret as string}` } };
 }
 
 interface Device {
@@ -136,20 +99,26 @@ function charge(s: Shop, code: string, amount: string, key: string = randomUUID(
   });
 }
 
-async function balanceOf(owner: string): Promise<bigint> {
-  const { rows } = await h.db.pool.query<{ balance: bigint }>(
-    `SELECT credits_posted - debits_posted AS balance FROM ledger_accounts WHERE owner = $1`,
-    [owner],
-  );
-  return rows[0]?.balance ?? 0n;
-}
-
 async function feeRevenue(): Promise<bigint> {
   const { rows } = await h.db.pool.query<{ balance: bigint }>(
     `SELECT credits_posted - debits_posted AS balance FROM ledger_accounts
       WHERE code = 'fee_revenue' AND currency = 'CNY'`,
   );
   return rows[0]?.balance ?? 0n;
+}
+
+/** The payer's code allowance, and the tier limits it counted, stand at nothing (given back). */
+async function expectNothingCounted(payer: SignedInUser): Promise<void> {
+  const { rows: allowance } = await h.db.pool.query(
+    'SELECT used_minor FROM payment_code_allowances WHERE user_id = $1',
+    [payer.userId],
+  );
+  expect(allowance[0].used_minor).toBe(0n);
+  const { rows: usage } = await h.db.pool.query(
+    'SELECT DISTINCT used_minor FROM payment_usage WHERE user_id = $1',
+    [payer.userId],
+  );
+  expect(usage).toEqual([{ used_minor: 0n }]);
 }
 
 /** Moves the clock to the start of the next 60-second step, so a test's codes stay fresh. */
@@ -481,16 +450,7 @@ describe('charging a payment code', () => {
       },
     ]);
     // The allowance and the tier limits it counted were given back.
-    const { rows: allowance } = await h.db.pool.query(
-      'SELECT used_minor FROM payment_code_allowances WHERE user_id = $1',
-      [payer.userId],
-    );
-    expect(allowance[0].used_minor).toBe(0n);
-    const { rows: usage } = await h.db.pool.query(
-      'SELECT DISTINCT used_minor FROM payment_usage WHERE user_id = $1',
-      [payer.userId],
-    );
-    expect(usage).toEqual([{ used_minor: 0n }]);
+    await expectNothingCounted(payer);
 
     nextStep();
     const fits = await charge(s, await codeOf(device), '10.00');
@@ -572,16 +532,7 @@ describe('recovery', () => {
     expect(await stuck()).toEqual([
       { status: 'failed', failure_code: 'abandoned', intent_status: 'canceled' },
     ]);
-    const { rows: allowance } = await h.db.pool.query(
-      'SELECT used_minor FROM payment_code_allowances WHERE user_id = $1',
-      [payer.userId],
-    );
-    expect(allowance[0].used_minor).toBe(0n);
-    const { rows: usage } = await h.db.pool.query(
-      'SELECT DISTINCT used_minor FROM payment_usage WHERE user_id = $1',
-      [payer.userId],
-    );
-    expect(usage).toEqual([{ used_minor: 0n }]);
+    await expectNothingCounted(payer);
     expect(await balanceOf(payer.userId)).toBe(100_00n);
     expect(await charges.recoverUnsettled()).toBe(0);
   });
@@ -601,12 +552,7 @@ describe('the allowance for code payments', () => {
       payload: { amount: { amount, currency: 'CNY' }, payee: merchantId, pin: PIN },
     });
     expect(token.statusCode, token.body).toBe(201);
-    return h.inject({
-      method: 'POST',
-      url: `/v1/payment-intents/${intentId}/confirm`,
-      headers: { ...payer.bearer, 'idempotency-key': randomUUID() },
-      payload: { confirmation: token.json().confirmation },
-    });
+    return fixtures.confirm(payer, intentId, { confirmation: token.json().confirmation });
   }
 
   it('pays up to 1,000 CNY a day at once, then waits for the payer to confirm', async () => {
@@ -638,11 +584,8 @@ describe('the allowance for code payments', () => {
       },
     ]);
 
-    const withoutToken = await h.inject({
-      method: 'POST',
-      url: `/v1/payment-intents/${pending.payment_intent}/confirm`,
-      headers: { ...payer.bearer, 'idempotency-key': randomUUID() },
-      payload: { confirmation: 'hbu_not-a-real-token' },
+    const withoutToken = await fixtures.confirm(payer, pending.payment_intent, {
+      confirmation: 'hbu_not-a-real-token',
     });
     expect(withoutToken.json().code).toBe('confirmation_invalid');
     const confirmed = await confirmInApp(payer, s.id, pending.payment_intent, '0.01');

@@ -4,15 +4,19 @@
  * moved through the merchant's ledger account, and a payout that fails or cannot be covered
  * leaves the money where it was. The ledger verifies afterwards.
  */
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createSandboxGateway,
   startSandboxBank,
   type RunningSandboxBank,
 } from '../src/gateway/index.js';
-import { verifyLedger } from '../src/ledger/index.js';
-import { createIdentityHarness, type IdentityHarness, type SignedInUser } from './identity-app.js';
+import type { IdentityHarness, SignedInUser } from './identity-app.js';
+import {
+  closeMerchantHarness,
+  createMerchantHarness,
+  merchantFixtures,
+  type Shop,
+} from './merchant-fixtures.js';
 
 const API_KEY = 'sk_sandbox_settlement_test';
 const SECRET = 'whsec_settlement_test';
@@ -30,7 +34,7 @@ beforeAll(async () => {
     delays: { settleMs: 10, callbackDelayMs: 0, callbackRetryBaseMs: 60_000 },
     log: false,
   });
-  h = await createIdentityHarness({
+  h = await createMerchantHarness({
     exemptDailyCount: 1000,
     gateway: createSandboxGateway({
       baseUrl: bank.url,
@@ -39,78 +43,44 @@ beforeAll(async () => {
       timeoutMs: 2_000,
     }),
   });
-  await h.db.pool.query(
-    `UPDATE payment_limits SET per_transaction_minor = 100000000, daily_minor = 100000000,
-       period_minor = 100000000`,
-  );
 });
 
 afterAll(async () => {
-  expect(await verifyLedger(h.db.pool)).toMatchObject({ ok: true });
-  await h.app.close();
+  await closeMerchantHarness(h);
   await bank.close();
 });
 
-interface Shop {
-  readonly id: string;
-  readonly auth: { authorization: string };
-}
+const fixtures = merchantFixtures(() => h);
+const { user, refund } = fixtures;
 
-async function shop(cardNumber = '4242424242424242'): Promise<Shop> {
-  const owner = await h.signIn(await h.createUser());
-  const card = await h.inject({
-    method: 'POST',
-    url: '/v1/cards',
-    headers: owner.bearer,
-    payload: { number: cardNumber, exp_month: 12, exp_year: 2031, cvc: '123', holder_name: 'Li' },
-  });
-  expect(card.statusCode, card.body).toBe(201);
-  const merchant = await h.inject({
-    method: 'POST',
-    url: '/v1/merchants',
-    headers: owner.bearer,
-    payload: {
-      name_zh: '面馆',
-      name_en: 'Noodles',
-      mcc: '5812',
-      city: 'Chengdu',
-      country: 'CN',
-      settlement_card_id: card.json().id,
+/** A merchant settling to a card of `cardNumber`'s, added through the cards API. */
+function shop(cardNumber = '4242424242424242'): Promise<Shop> {
+  return fixtures.shop({
+    merchant: { name_zh: '面馆', name_en: 'Noodles', mcc: '5812', city: 'Chengdu', country: 'CN' },
+    settlementCard: async (owner) => {
+      const card = await h.inject({
+        method: 'POST',
+        url: '/v1/cards',
+        headers: owner.bearer,
+        payload: {
+          number: cardNumber,
+          exp_month: 12,
+          exp_year: 2031,
+          cvc: '123',
+          holder_name: 'Li',
+        },
+      });
+      expect(card.statusCode, card.body).toBe(201);
+      return card.json().id as string;
     },
   });
-  const key = await h.inject({
-    method: 'POST',
-    url: `/v1/merchants/${merchant.json().id}/api-keys`,
-    headers: owner.bearer,
-    payload: { name: 'server' },
-  });
-  return { id: merchant.json().id, auth: { authorization: `Bearer ${key.json().secret}` } };
 }
 
 async function pay(s: Shop, payer: SignedInUser, amount: string): Promise<string> {
-  const intent = await h.inject({
-    method: 'POST',
-    url: '/v1/payment-intents',
-    headers: s.auth,
-    payload: { amount: { amount, currency: 'CNY' } },
-  });
-  const paid = await h.inject({
-    method: 'POST',
-    url: `/v1/payment-intents/${intent.json().id}/confirm`,
-    headers: { ...payer.bearer, 'idempotency-key': randomUUID() },
-    payload: {},
-  });
+  const intent = await fixtures.createIntent(s, amount);
+  const paid = await fixtures.confirm(payer, intent.json().id);
   expect(paid.json().status).toBe('succeeded');
   return intent.json().id as string;
-}
-
-async function refund(s: Shop, intentId: string, amount: string) {
-  return h.inject({
-    method: 'POST',
-    url: '/v1/refunds',
-    headers: { ...s.auth, 'idempotency-key': randomUUID() },
-    payload: { payment_intent: intentId, amount },
-  });
 }
 
 async function settlements(s: Shop) {
@@ -157,8 +127,7 @@ describe('T+1 settlement', () => {
   it('pays out yesterday’s takings once, with figures equal to the ledger’s', async () => {
     const s = await shop();
     const quiet = await shop();
-    const payer = await h.signIn(await h.createUser());
-    await h.fund(payer.userId, 100_000n);
+    const payer = await user(100_000n);
     await pay(s, payer, '100.00');
     await pay(s, payer, '100.00');
     const third = await pay(s, payer, '100.00');
@@ -197,8 +166,7 @@ describe('T+1 settlement', () => {
 
   it('gives the money back to the merchant when the payout fails', async () => {
     const s = await shop('4000000000000077');
-    const payer = await h.signIn(await h.createUser());
-    await h.fund(payer.userId, 10_000n);
+    const payer = await user(10_000n);
     await pay(s, payer, '50.00');
     h.clock.advanceMs(24 * 3_600_000);
     await settle();
@@ -210,8 +178,7 @@ describe('T+1 settlement', () => {
 
   it('fails cleanly when refunds since the day ended leave less than its takings', async () => {
     const s = await shop();
-    const payer = await h.signIn(await h.createUser());
-    await h.fund(payer.userId, 10_000n);
+    const payer = await user(10_000n);
     const intent = await pay(s, payer, '50.00');
     h.clock.advanceMs(24 * 3_600_000);
     expect((await refund(s, intent, '40.00')).json().status).toBe('succeeded');
@@ -224,13 +191,11 @@ describe('T+1 settlement', () => {
 
   it('catches up the days it missed, oldest first, and each day once', async () => {
     const s = await shop();
-    const login = await h.createUser();
-    const payer = await h.signIn(login);
-    await h.fund(payer.userId, 10_000n);
+    const payer = await user(10_000n);
     await pay(s, payer, '10.00');
     h.clock.advanceMs(24 * 3_600_000);
     // A day later the payer's session has gone idle; they sign in again.
-    await pay(s, await h.signIn(login), '20.00');
+    await pay(s, await h.signIn(payer.login), '20.00');
     // The job does not run for three days.
     h.clock.advanceMs(3 * 24 * 3_600_000);
     await settle();
@@ -253,7 +218,7 @@ describe('T+1 settlement', () => {
     const bySession = await h.inject({
       method: 'GET',
       url: '/v1/settlements',
-      headers: (await h.signIn(await h.createUser())).bearer,
+      headers: (await user()).bearer,
     });
     expect(bySession.json().code).toBe('api_key_required');
   });
