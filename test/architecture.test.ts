@@ -25,6 +25,7 @@ const allowed: Record<string, readonly string[]> = {
   gateway: ['money', 'lib', 'limits'],
   wallet: ['identity', 'events', 'risk', 'gateway', 'ledger', 'money', 'db', 'lib', 'limits'],
   merchants: [
+    'audit',
     'wallet',
     'identity',
     'events',

@@ -8,9 +8,8 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '../src/db/index.js';
-import { grantOperator, type PaymentBinding } from '../src/identity/index.js';
+import type { PaymentBinding } from '../src/identity/index.js';
 import { prcIdCheckCharacter } from '../src/identity/prc-id.js';
-import { totpCode } from '../src/identity/totp.js';
 import {
   createIdentityHarness,
   freshPhone,
@@ -19,6 +18,7 @@ import {
   type IdentityHarness,
   type SignedInUser,
 } from './identity-app.js';
+import { signInOperator } from './operator-fixture.js';
 import {
   createSoftAuthenticator,
   withTamperedSignature,
@@ -38,7 +38,6 @@ const OTHER_PIN = '975318';
 const WRONG_PIN = '680246';
 const CONFIRMATION_TTL_MS = 5 * 60_000;
 const PIN_LOCK_MS = 15 * 60_000;
-const TOTP_STEP_MS = 30_000;
 const PAYEE = 'usr_01JD3Z8W6Q2X4T9V5N7M3K1H0G';
 const AMOUNT = { amount: '12.50', currency: 'CNY' } as const;
 const BINDING: PaymentBinding = { amountMinor: 1250n, currency: 'CNY', payee: PAYEE };
@@ -221,47 +220,7 @@ async function kycTierOf(me: Caller): Promise<number> {
   return response.json<{ kyc_tier: number }>().kyc_tier;
 }
 
-/**
- * An operator and two of their sessions: one from the password alone and one that also passed an
- * authenticator app code, as the back office requires.
- */
-async function operator() {
-  const login = await h.createUser();
-  const passwordOnly = await h.signIn(login);
-  const enrolled = await call(passwordOnly, 'POST', '/v1/me/mfa/totp');
-  expect(enrolled.statusCode, enrolled.body).toBe(200);
-  const { secret } = enrolled.json<{ secret: string }>();
-  const confirmed = await call(passwordOnly, 'POST', '/v1/me/mfa/totp/confirm', {
-    code: await totpCode(secret, h.clock.nowMs()),
-  });
-  expect(confirmed.statusCode, confirmed.body).toBe(200);
-  expect(await grantOperator(h.db.pool, login, 'compliance', new Date(h.clock.nowMs()))).toBe(
-    passwordOnly.userId,
-  );
-  const password = await h.inject({
-    method: 'POST',
-    url: '/v1/auth/login',
-    payload: { login, password: PASSWORD },
-  });
-  expect(password.statusCode, password.body).toBe(200);
-  const challengeId = password.json<{ challenge_id: string }>().challenge_id;
-  // The next time step, so that the code used to confirm the app is not replayed.
-  h.clock.advanceMs(TOTP_STEP_MS);
-  const done = await h.inject({
-    method: 'POST',
-    url: '/v1/auth/mfa',
-    payload: { challenge_id: challengeId, totp: await totpCode(secret, h.clock.nowMs()) },
-  });
-  expect(done.statusCode, done.body).toBe(200);
-  const body = done.json<{ token: string; csrf_token: string; user: { id: string } }>();
-  const withMfa = {
-    userId: body.user.id,
-    csrf: body.csrf_token,
-    cookies: `hebao_session=${body.token}; hebao_csrf=${body.csrf_token}`,
-    bearer: { authorization: `Bearer ${body.token}` },
-  };
-  return { login, passwordOnly, withMfa };
-}
+const operator = () => signInOperator(h);
 
 function listReviews(caller: Caller, query = '') {
   return call(caller, 'GET', `/v1/admin/kyc-reviews${query}`);

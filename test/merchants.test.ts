@@ -9,10 +9,12 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyAuditChain } from '../src/audit/index.js';
 import { verifyWebhookSignature } from '../src/events/index.js';
 import { newId } from '../src/lib/ids.js';
 import { crc16CcittFalse } from '../src/merchants/index.js';
 import { createIdentityHarness, type IdentityHarness, type SignedInUser } from './identity-app.js';
+import { signInOperator } from './operator-fixture.js';
 import {
   closeMerchantHarness,
   createMerchantHarness,
@@ -162,8 +164,60 @@ describe('merchants and API keys', () => {
         headers: owner.bearer,
       });
       expect(approve.json().code).toBe('operator_required');
-      const approved = await reviewed.merchants.setStatus(created.json().id, 'active');
-      expect(approved).toMatchObject({ ok: true, merchant: { status: 'active' } });
+      const { passwordOnly, withMfa } = await signInOperator(reviewed);
+      const withoutMfa = await reviewed.inject({
+        method: 'POST',
+        url: `/v1/admin/merchants/${created.json().id}/approve`,
+        headers: passwordOnly.bearer,
+      });
+      expect(withoutMfa.json().code).toBe('operator_mfa_required');
+      const approved = await reviewed.inject({
+        method: 'POST',
+        url: `/v1/admin/merchants/${created.json().id}/approve`,
+        headers: withMfa.bearer,
+      });
+      expect(approved.json()).toMatchObject({ status: 'active', id: created.json().id });
+      const again = await reviewed.inject({
+        method: 'POST',
+        url: `/v1/admin/merchants/${created.json().id}/approve`,
+        headers: withMfa.bearer,
+      });
+      expect(again.json()).toMatchObject({ status: 409, code: 'merchant_status_unchanged' });
+      const paid = await reviewed.inject({
+        method: 'POST',
+        url: '/v1/payment-intents',
+        headers: { authorization: `Bearer ${key.json().secret}` },
+        payload: { amount: { amount: '1.00', currency: 'CNY' } },
+      });
+      expect(paid.statusCode, paid.body).toBe(201);
+      const suspended = await reviewed.inject({
+        method: 'POST',
+        url: `/v1/admin/merchants/${created.json().id}/suspend`,
+        headers: withMfa.bearer,
+      });
+      expect(suspended.json().status).toBe('suspended');
+      // Both decisions are in the audit log, by the operator, about the merchant's owner.
+      const { rows } = await reviewed.db.pool.query(
+        `SELECT action, actor_type, actor_id, subject_user_id, detail FROM audit_log
+          WHERE action LIKE 'merchant.%' ORDER BY seq`,
+      );
+      expect(rows).toEqual([
+        {
+          action: 'merchant.approved',
+          actor_type: 'operator',
+          actor_id: withMfa.userId,
+          subject_user_id: owner.userId,
+          detail: { merchant_id: created.json().id },
+        },
+        {
+          action: 'merchant.suspended',
+          actor_type: 'operator',
+          actor_id: withMfa.userId,
+          subject_user_id: owner.userId,
+          detail: { merchant_id: created.json().id },
+        },
+      ]);
+      expect((await verifyAuditChain(reviewed.db.pool)).ok).toBe(true);
     } finally {
       await reviewed.app.close();
     }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Executor, Pool } from '../db/index.js';
+import { appendAudit } from '../audit/index.js';
+import { withTransaction, type Executor, type Pool } from '../db/index.js';
 import type { IdentityFailure, IdentityServices } from '../identity/index.js';
 import type { Ledger } from '../ledger/index.js';
 import { assert } from '../lib/assert.js';
@@ -84,10 +85,11 @@ export interface Merchants {
   /** The user's own merchant; anyone else's is undefined. */
   getOwned(ownerId: string, merchantId: string): Promise<Merchant | undefined>;
   get(merchantId: string): Promise<Merchant | undefined>;
-  /** Operators: review decisions. */
+  /** Operators: review decisions, each written to the audit log with the change. */
   setStatus(
     merchantId: string,
     status: 'active' | 'suspended',
+    operator: { readonly id: string; readonly ip: string | null },
   ): Promise<MerchantResult<{ merchant: Merchant }>>;
   createApiKey(
     ownerId: string,
@@ -268,15 +270,31 @@ export function createMerchants(deps: MerchantsDeps): Merchants {
     getOwned: owned,
     get: (merchantId) => selectMerchant(pool, merchantId),
 
-    async setStatus(merchantId, status) {
-      const { rows } = await pool.query<MerchantRow>(
-        `UPDATE merchants SET status = $2, updated_at = $3,
-                activated_at = CASE WHEN $2 = 'active' THEN coalesce(activated_at, $3) ELSE activated_at END
-          WHERE id = $1 AND status <> $2
-          RETURNING *`,
-        [merchantId, status, now()],
-      );
-      if (rows[0] !== undefined) return { ok: true, merchant: merchantOf(rows[0]) };
+    async setStatus(merchantId, status, operator) {
+      const at = now();
+      const changed = await withTransaction(pool, async (tx) => {
+        const { rows } = await tx.query<MerchantRow>(
+          `UPDATE merchants SET status = $2, updated_at = $3,
+                  activated_at = CASE WHEN $2 = 'active' THEN coalesce(activated_at, $3) ELSE activated_at END
+            WHERE id = $1 AND status <> $2
+            RETURNING *`,
+          [merchantId, status, at],
+        );
+        const row = rows[0];
+        if (row === undefined) return undefined;
+        // Last in the transaction: the audit log is appended under a lock held until commit.
+        await appendAudit(tx, {
+          occurredAt: at,
+          actorType: 'operator',
+          actorId: operator.id,
+          subjectUserId: row.owner_id,
+          action: status === 'active' ? 'merchant.approved' : 'merchant.suspended',
+          ip: operator.ip,
+          detail: { merchant_id: row.id },
+        });
+        return merchantOf(row);
+      });
+      if (changed !== undefined) return { ok: true, merchant: changed };
       return (await selectMerchant(pool, merchantId)) === undefined
         ? failure('merchant_not_found', { param: 'id' })
         : failure('merchant_status_unchanged');

@@ -302,8 +302,11 @@ export function merchantRoutes(app: FastifyInstance, deps: MerchantRouteDeps): v
         },
       },
       async (request) => {
-        await requireOperator(request, deps.identity);
-        const result = await deps.merchants.setStatus(request.params.id, status);
+        const operatorId = await requireOperator(request, deps.identity);
+        const result = await deps.merchants.setStatus(request.params.id, status, {
+          id: operatorId,
+          ip: request.ip,
+        });
         if (!result.ok) throw merchantProblem(result);
         return merchantJson(result.merchant);
       },
