@@ -84,6 +84,22 @@ export const limits = {
   walletJobIntervalMs: 1000,
   /** Wallet accounts a process remembers as existing (each entry ~100 bytes). */
   walletAccountCacheMax: 100_000,
+  /** Wallet: cards per user, payers per money request, the FX spread cap, history exports. */
+  cardsPerUserMax: 10,
+  requestPayersMax: 20,
+  fxSpreadBpsMax: 1_000,
+  historyExportBatchSize: 250,
+  /** FX quotes: how long one holds, how long an unused one is kept, purged per pass. */
+  fxQuoteTtlMs: 30_000,
+  fxQuoteRetentionMs: 24 * 3_600_000,
+  fxQuotePurgeBatchSizeMax: 1_000,
+  /** Funding: when a quiet top-up or withdrawal is polled or abandoned, and gateway event ids kept. */
+  fundingPollAfterMs: 60_000,
+  fundingAbandonAfterMs: 10 * 60_000,
+  fundingPollBatchMax: 100,
+  fundingPollIntervalMs: 5_000,
+  gatewayEventRetentionMs: 7 * 24 * 3_600_000,
+  gatewayEventPurgeBatchMax: 1_000,
   /** A P2P transfer's note. */
   transferNoteLengthMax: 140,
   /** Server-Sent Event streams: open per user, events read per wake-up, heartbeat, overlap. */
@@ -183,6 +199,8 @@ export function assertLimits(l: Limits = limits): void {
     [l.pinLockBaseMs <= l.pinLockMaxMs, 'the first PIN lock is within the cap'],
     [l.stepUpConfirmationTtlMs <= 5 * 60_000, 'a confirmation lives at most five minutes'],
     [l.stepUpTokenBytes >= 16, 'confirmation tokens carry at least 128 bits'],
+    [l.fundingPollAfterMs < l.fundingAbandonAfterMs, 'a quiet movement is polled before abandoned'],
+    [l.fxQuoteTtlMs < l.fxQuoteRetentionMs, 'quotes are kept past their lifetime'],
     [
       l.paymentAuthorizationTtlSeconds <= l.pendingTimeoutSecondsMax,
       'a payment authorization is a hold the ledger accepts',

@@ -8,6 +8,7 @@
  * movement's record.
  */
 import { withTransaction, type Executor, type Pool } from '../db/index.js';
+import { limits } from '../limits.js';
 import type {
   CardBrand,
   PaymentGateway,
@@ -23,7 +24,7 @@ import type { WalletFailure } from './codes.js';
 import type { FundingFailure } from './funding-codes.js';
 
 /** Cards one user may have bound at once. */
-export const CARDS_PER_USER_MAX = 10;
+export const CARDS_PER_USER_MAX = limits.cardsPerUserMax;
 /** Digits of a card number (ISO/IEC 7812): what a number must have before the gateway is asked. */
 export const CARD_NUMBER_DIGITS_MIN = 12;
 export const CARD_NUMBER_DIGITS_MAX = 19;

@@ -7,6 +7,7 @@
  * never pays less than the exact price of what they receive. So no rounding creates money.
  */
 import { exponentOf, type CurrencyCode } from '../money/index.js';
+import { limits } from '../limits.js';
 
 /** A positive rational number, kept in lowest terms. */
 export interface Ratio {
@@ -17,7 +18,7 @@ export interface Ratio {
 /** Basis points in one whole: a spread of 35 bps keeps 0.35% of the converted amount. */
 export const BPS_PER_UNIT = 10_000;
 /** The widest spread an operator may set (10%); more is a typing mistake, not a price. */
-export const FX_SPREAD_BPS_MAX = 1_000;
+export const FX_SPREAD_BPS_MAX = limits.fxSpreadBpsMax;
 /** A mid rate is below 1,000,000,000 with at most 12 decimals (KWD→KRW and KRW→KWD fit). */
 export const FX_RATE_INTEGER_DIGITS_MAX = 9;
 export const FX_RATE_FRACTION_DIGITS_MAX = 12;

@@ -12,6 +12,7 @@
  * payment, a withdrawal), whatever its currency.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { limits } from '../limits.js';
 import type { Executor, Pool } from '../db/index.js';
 import { appendUserEvent } from '../events/index.js';
 import { identityCodes, type IdentityFailure, type IdentityServices } from '../identity/index.js';
@@ -45,11 +46,11 @@ import {
 import { systemAccountId } from './ids.js';
 
 /** How long a quote's price holds: long enough to read and confirm, short enough to be fair. */
-export const FX_QUOTE_TTL_MS = 30_000;
+export const FX_QUOTE_TTL_MS = limits.fxQuoteTtlMs;
 /** Unused quotes are kept this long after they expire (support can still look them up). */
-export const FX_QUOTE_RETENTION_MS = 24 * 3_600_000;
+export const FX_QUOTE_RETENTION_MS = limits.fxQuoteRetentionMs;
 /** Expired quotes deleted per pass of the clean-up job. */
-export const FX_QUOTE_PURGE_BATCH_SIZE_MAX = 1_000;
+export const FX_QUOTE_PURGE_BATCH_SIZE_MAX = limits.fxQuotePurgeBatchSizeMax;
 /** The ledger account code of the FX positions, one system account per currency. */
 export const FX_POSITION_CODE = 'fx_position';
 

@@ -15,6 +15,7 @@
  * `pollStale`, which asks the gateway about movements that have been quiet for too long.
  */
 import { createHash } from 'node:crypto';
+import { limits } from '../limits.js';
 import { withTransaction, type Executor } from '../db/index.js';
 import { appendUserEvent, type UserEventType } from '../events/index.js';
 import type {
@@ -55,20 +56,20 @@ import {
 } from './withdrawals.js';
 
 /** A pending movement with no news from the gateway for this long is asked about. */
-export const FUNDING_POLL_AFTER_MS = 60_000;
+export const FUNDING_POLL_AFTER_MS = limits.fundingPollAfterMs;
 /**
  * A movement still `processing` after this long lost its request half-way (the process died
  * before the hold); with no hold in the ledger it is failed. Long enough that no request that
  * is still running can be overtaken.
  */
-export const FUNDING_ABANDON_AFTER_MS = 10 * 60_000;
+export const FUNDING_ABANDON_AFTER_MS = limits.fundingAbandonAfterMs;
 /** Movements of each kind looked at per `pollStale` pass. */
-export const FUNDING_POLL_BATCH_MAX = 100;
+export const FUNDING_POLL_BATCH_MAX = limits.fundingPollBatchMax;
 /** How often the poll job should run. */
-export const FUNDING_POLL_INTERVAL_MS = 5_000;
+export const FUNDING_POLL_INTERVAL_MS = limits.fundingPollIntervalMs;
 /** Processed event ids are kept this long: far past the gateway's last retry of an event. */
-export const GATEWAY_EVENT_RETENTION_MS = 7 * 24 * 3_600_000;
-export const GATEWAY_EVENT_PURGE_BATCH_MAX = 1_000;
+export const GATEWAY_EVENT_RETENTION_MS = limits.gatewayEventRetentionMs;
+export const GATEWAY_EVENT_PURGE_BATCH_MAX = limits.gatewayEventPurgeBatchMax;
 /** The sequence of a movement's final state (pending is 1): what a polled answer counts as. */
 const FINAL_SEQUENCE = 2;
 

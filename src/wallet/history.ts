@@ -26,7 +26,7 @@ import { walletAccounts } from './accounts.js';
  * rows straight to the old generation and the process grow by 70 MB before a full collection;
  * with 250, none did (and the export took 1.5 s instead of 1.2 s).
  */
-export const HISTORY_EXPORT_BATCH_SIZE = 250;
+export const HISTORY_EXPORT_BATCH_SIZE = limits.historyExportBatchSize;
 /**
  * Characters per chunk of CSV text the export yields (a chunk ends at the first line end past
  * it). Chunks stay far below V8's large-object size (128 KB, two bytes a character for Chinese

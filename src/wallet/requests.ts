@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { limits } from '../limits.js';
 import { withTransaction, type Executor, type Pool } from '../db/index.js';
 import { appendUserEvent } from '../events/index.js';
 import type { IdentityServices, User } from '../identity/index.js';
@@ -24,7 +25,7 @@ import {
  */
 
 /** The most people one request asks; a bill shared by more is a group payment, not a request. */
-export const REQUEST_PAYERS_MAX = 20;
+export const REQUEST_PAYERS_MAX = limits.requestPayersMax;
 
 /** Rounds of one payment call: a failed attempt of somebody else's is retired, then tried anew. */
 const PAY_ROUNDS_MAX = 3;
