@@ -23,6 +23,7 @@ import {
 } from './payment-code.js';
 import { payClaimedIntent } from './pay-claimed-intent.js';
 import type { ClaimedIntent } from './payments-core.js';
+import { cancelRefusedIntent, claimIntent, recordAuthorization } from './payments-sql.js';
 import {
   type IntentStatus,
   type PaymentIntent,
@@ -423,21 +424,18 @@ export function createCharges(deps: ChargesDeps): Charges {
       await announce(tx, ref(c), 'charge.requires_confirmation', 'requires_confirmation', null);
       return 'confirm' as const;
     }
-    const { rowCount } = await tx.query(
-      `UPDATE payment_intents
-          SET status = 'processing', payer_id = $2, transfer_id = $3, updated_at = $4
-        WHERE id = $1 AND status = 'requires_payment' AND expires_at > $4`,
-      [c.intent.id, c.payerId, transferId, c.at],
-    );
     // The merchant can see the new intent in its list and cancel it before it is claimed.
-    if (rowCount !== 1) throw new Refusal(failure('payment_intent_not_payable'));
+    if (!(await claimIntent(tx, c.intent.id, c.payerId, transferId, c.at))) {
+      throw new Refusal(failure('payment_intent_not_payable'));
+    }
     const reserved = await identity.paymentLimits.reserve(tx, c.payerId, c.intent.amountMinor);
     if (!reserved.ok) throw new Refusal(reserved);
-    await tx.query(
-      `UPDATE payment_intents SET confirmation = 'payment_code', limit_reserved_at = $2
-        WHERE id = $1`,
-      [c.intent.id, reserved.reservedAt],
-    );
+    await recordAuthorization(tx, c.intent.id, {
+      confirmation: 'payment_code',
+      limitReservedAt: reserved.reservedAt,
+      limitReservedMinor: null,
+      conversion: null,
+    });
     await insertCharge(tx, c, {
       status: 'processing',
       failureCode: null,
@@ -489,12 +487,7 @@ export function createCharges(deps: ChargesDeps): Charges {
     outcome: F,
   ): Promise<F> {
     await withTransaction(pool, async (tx) => {
-      await tx.query(
-        `UPDATE payment_intents
-            SET status = 'canceled', cancellation_reason = 'payment_failed', updated_at = $2
-          WHERE id = $1 AND status = 'requires_payment'`,
-        [c.intent.id, now()],
-      );
+      await cancelRefusedIntent(tx, c.intent.id, now(), 'payment_failed');
       await insertCharge(tx, c, {
         status: 'failed',
         failureCode: outcome.code,

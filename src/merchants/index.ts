@@ -21,6 +21,7 @@ export type {
 } from './merchants.js';
 export { createPayments, feeOf, PAYMENT_EVENT_TYPES } from './payments.js';
 export type {
+  PaidIntent,
   ConfirmOptions,
   Conversion,
   IntentInput,

@@ -194,13 +194,20 @@ export async function cancelOpenIntent(
   return rows[0] === undefined ? undefined : intentOf(rows[0]);
 }
 
-/** A static-code payment the payer was refused goes away with the refusal. */
-export async function cancelRefusedIntent(db: Executor, intentId: string, at: Date) {
+/**
+ * An intent made for one payer (a static-code payment, a charge) whose payment was refused goes
+ * away with the refusal.
+ */
+export async function cancelRefusedIntent(
+  db: Executor,
+  intentId: string,
+  at: Date,
+  reason: 'payment_refused' | 'payment_failed' = 'payment_refused',
+) {
   await db.query(
-    `UPDATE payment_intents SET status = 'canceled', cancellation_reason = 'payment_refused',
-            updated_at = $2
+    `UPDATE payment_intents SET status = 'canceled', cancellation_reason = $3, updated_at = $2
       WHERE id = $1 AND status = 'requires_payment'`,
-    [intentId, at],
+    [intentId, at, reason],
   );
 }
 

@@ -10,7 +10,7 @@ import { newId } from '../lib/ids.js';
 import { limits } from '../limits.js';
 import { isCurrencyCode, money, type Money } from '../money/index.js';
 import type { RiskPolicy } from '../risk/index.js';
-import { ensureWalletAccount, type Fx } from '../wallet/index.js';
+import { ensureWalletAccount, walletAccountId, type Fx } from '../wallet/index.js';
 import { createCapture } from './capture.js';
 import { selectMerchant, type Merchant } from './merchants.js';
 import { payClaimedIntent } from './pay-claimed-intent.js';
@@ -90,6 +90,21 @@ export type {
  * (payments-core.ts), paying a claimed intent (pay-claimed-intent.ts, shared with charges by
  * payment code), manual capture (capture.ts) and refunds (refunds.ts); this file composes them.
  */
+/** A paid (or held) intent with its merchant, which the caller would otherwise read again. */
+/** What a wallet can spend now: posted credits less posted and pending debits. */
+function availableOf(account: {
+  readonly creditsPosted: bigint;
+  readonly debitsPosted: bigint;
+  readonly debitsPending: bigint;
+}): bigint {
+  return account.creditsPosted - account.debitsPosted - account.debitsPending;
+}
+
+export interface PaidIntent {
+  readonly intent: PaymentIntent;
+  readonly merchant: Merchant;
+}
+
 export interface Payments {
   createIntent(
     merchant: Merchant,
@@ -129,7 +144,7 @@ export interface Payments {
     intentId: string,
     confirmation: string | undefined,
     options?: ConfirmOptions,
-  ): Promise<PaymentResult<{ intent: PaymentIntent }>>;
+  ): Promise<PaymentResult<PaidIntent>>;
   /**
    * Pays a merchant's static code: the payer typed the amount. The payment is an intent of the
    * merchant made for this payer and confirmed at once, so it has the same receipt, refunds
@@ -143,7 +158,7 @@ export interface Payments {
       readonly note: string | undefined;
       readonly confirmation: string | undefined;
     },
-  ): Promise<PaymentResult<{ intent: PaymentIntent }>>;
+  ): Promise<PaymentResult<PaidIntent>>;
   refund(
     merchant: Merchant,
     input: {
@@ -209,7 +224,7 @@ export function createPayments(deps: PaymentsDeps): Payments {
   async function availableMinor(accountId: string): Promise<bigint> {
     const account = await ledger.getAccount(accountId);
     assert(account !== undefined, `wallet account ${accountId} is not in the ledger`);
-    return account.creditsPosted - account.debitsPosted - account.debitsPending;
+    return availableOf(account);
   }
 
   /**
@@ -245,7 +260,7 @@ export function createPayments(deps: PaymentsDeps): Payments {
     intentId: string,
     confirmation: string | undefined,
     options: ConfirmOptions = {},
-  ): Promise<PaymentResult<{ intent: PaymentIntent }>> {
+  ): Promise<PaymentResult<PaidIntent>> {
     const found = await payable(intentId);
     if (!found.ok) return found;
     const { intent, merchant } = found;
@@ -286,13 +301,13 @@ export function createPayments(deps: PaymentsDeps): Payments {
   }
 
   /** Pays or holds a claimed intent; a refused chain opens it again. */
-  async function settle(c: ClaimedIntent): Promise<PaymentResult<{ intent: PaymentIntent }>> {
+  async function settle(c: ClaimedIntent): Promise<PaymentResult<PaidIntent>> {
     const code =
       c.intent.captureMethod === 'manual'
         ? await holds.hold(c)
         : chainCode(await payClaimedIntent({ ledger, identity }, c));
     if (code !== 'ok' && code !== 'exists') return refused(c, code);
-    return { ok: true, intent: (await selectIntent(pool, c.intent.id))! };
+    return { ok: true, intent: (await selectIntent(pool, c.intent.id))!, merchant: c.merchant };
   }
 
   /**
@@ -410,7 +425,7 @@ export function createPayments(deps: PaymentsDeps): Payments {
   async function payMerchant(
     payerId: string,
     input: Parameters<Payments['payMerchant']>[1],
-  ): Promise<PaymentResult<{ intent: PaymentIntent }>> {
+  ): Promise<PaymentResult<PaidIntent>> {
     const merchant = await selectMerchant(pool, input.merchantId);
     if (merchant === undefined) return failure('merchant_not_found', { param: 'merchant' });
     const created = await createIntent(merchant, {
@@ -469,8 +484,11 @@ export function createPayments(deps: PaymentsDeps): Payments {
     async conversionNeeded(payerId, intent) {
       const user = await identity.identity.getUser(payerId);
       if (user === undefined) return false;
-      const walletId = await ensureWalletAccount(pool, ledger, user, intent.currency, now());
-      return (await availableMinor(walletId)) < intent.amountMinor;
+      // A scan only reads: a wallet the payer has never opened holds nothing, and is not opened.
+      const wallet = await ledger.getAccount(
+        walletAccountId(user.id, user.createdAt.getTime(), intent.currency),
+      );
+      return (wallet === undefined ? 0n : availableOf(wallet)) < intent.amountMinor;
     },
 
     confirm,

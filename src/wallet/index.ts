@@ -5,6 +5,7 @@ export { createWalletService } from './service.js';
 export type { Balance, P2PInput, WalletDeps, WalletResult, WalletService } from './service.js';
 export type { Arrival, TransferStatus, WalletTransfer } from './transfers-sql.js';
 export { ensureSystemAccount, ensureWalletAccount } from './accounts.js';
+export { walletAccountId } from './ids.js';
 export {
   createFx,
   ensureFxPositionAccount,

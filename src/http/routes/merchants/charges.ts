@@ -12,6 +12,7 @@ import {
   MerchantId,
   merchantProblem,
   type MerchantRouteDeps,
+  API_KEY_ERRORS,
 } from './shared.js';
 
 const DeviceId = Type.String({ pattern: '^pcd_[0-9A-HJKMNP-TV-Z]{26}$' });
@@ -124,9 +125,7 @@ export function chargeRoutes(app: FastifyInstance, deps: MerchantRouteDeps): voi
         response: {
           201: ChargeSchema,
           ...errorResponses(
-            'api_key_required',
-            'api_key_invalid',
-            'api_key_scope_missing',
+            ...API_KEY_ERRORS,
             'merchant_not_active',
             'payment_intent_currency_invalid',
             'payment_code_malformed',
@@ -164,12 +163,7 @@ export function chargeRoutes(app: FastifyInstance, deps: MerchantRouteDeps): voi
         params: Type.Object({ id: ChargeId }, { additionalProperties: false }),
         response: {
           200: ChargeSchema,
-          ...errorResponses(
-            'api_key_required',
-            'api_key_invalid',
-            'api_key_scope_missing',
-            'charge_not_found',
-          ),
+          ...errorResponses(...API_KEY_ERRORS, 'charge_not_found'),
         },
       },
     },

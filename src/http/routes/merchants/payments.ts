@@ -33,6 +33,7 @@ import {
   CodeFormatQuery,
   sentAsImage,
   type MerchantRouteDeps,
+  API_KEY_ERRORS,
 } from './shared.js';
 
 const ById = Type.Object({ id: IntentId }, { additionalProperties: false });
@@ -118,9 +119,7 @@ export function paymentRoutes(app: FastifyInstance, deps: MerchantRouteDeps): vo
         response: {
           201: IntentSchema,
           ...errorResponses(
-            'api_key_required',
-            'api_key_invalid',
-            'api_key_scope_missing',
+            ...API_KEY_ERRORS,
             'merchant_not_active',
             'payment_intent_currency_invalid',
           ),
@@ -152,7 +151,7 @@ export function paymentRoutes(app: FastifyInstance, deps: MerchantRouteDeps): vo
         querystring: ListQuery,
         response: {
           200: Type.Object({ data: Type.Array(IntentSchema), has_more: Type.Boolean() }),
-          ...errorResponses('api_key_required', 'api_key_invalid', 'api_key_scope_missing'),
+          ...errorResponses(...API_KEY_ERRORS),
         },
       },
     },
@@ -176,12 +175,7 @@ export function paymentRoutes(app: FastifyInstance, deps: MerchantRouteDeps): vo
         params: ById,
         response: {
           200: IntentSchema,
-          ...errorResponses(
-            'api_key_required',
-            'api_key_invalid',
-            'api_key_scope_missing',
-            'payment_intent_not_found',
-          ),
+          ...errorResponses(...API_KEY_ERRORS, 'payment_intent_not_found'),
         },
       },
     },
@@ -206,9 +200,7 @@ export function paymentRoutes(app: FastifyInstance, deps: MerchantRouteDeps): vo
         response: {
           200: IntentSchema,
           ...errorResponses(
-            'api_key_required',
-            'api_key_invalid',
-            'api_key_scope_missing',
+            ...API_KEY_ERRORS,
             'payment_intent_not_found',
             'payment_intent_not_cancelable',
           ),
@@ -238,9 +230,7 @@ export function paymentRoutes(app: FastifyInstance, deps: MerchantRouteDeps): vo
         response: {
           200: IntentSchema,
           ...errorResponses(
-            'api_key_required',
-            'api_key_invalid',
-            'api_key_scope_missing',
+            ...API_KEY_ERRORS,
             'payment_intent_not_found',
             'payment_intent_not_capturable',
             'capture_exceeds_authorization',
@@ -320,8 +310,7 @@ export function paymentRoutes(app: FastifyInstance, deps: MerchantRouteDeps): vo
         { payFromCurrency: request.body.pay_from_currency },
       );
       if (!result.ok) throw merchantProblem(result);
-      const merchant = await deps.merchants.get(result.intent.merchantId);
-      return json(result.intent, merchant!);
+      return json(result.intent, result.merchant);
     },
   );
 
@@ -399,8 +388,7 @@ export function paymentRoutes(app: FastifyInstance, deps: MerchantRouteDeps): vo
         confirmation: body.confirmation,
       });
       if (!result.ok) throw merchantProblem(result);
-      const merchant = await deps.merchants.get(result.intent.merchantId);
-      return reply.code(201).send(json(result.intent, merchant!));
+      return reply.code(201).send(json(result.intent, result.merchant));
     },
   );
 
@@ -555,9 +543,7 @@ export function paymentRoutes(app: FastifyInstance, deps: MerchantRouteDeps): vo
         response: {
           201: RefundSchema,
           ...errorResponses(
-            'api_key_required',
-            'api_key_invalid',
-            'api_key_scope_missing',
+            ...API_KEY_ERRORS,
             'payment_intent_not_found',
             'payment_intent_not_refundable',
             'refund_exceeds_payment',
@@ -595,7 +581,7 @@ export function paymentRoutes(app: FastifyInstance, deps: MerchantRouteDeps): vo
         ),
         response: {
           200: Type.Object({ data: Type.Array(RefundSchema), has_more: Type.Boolean() }),
-          ...errorResponses('api_key_required', 'api_key_invalid', 'api_key_scope_missing'),
+          ...errorResponses(...API_KEY_ERRORS),
         },
       },
     },
@@ -623,12 +609,7 @@ export function paymentRoutes(app: FastifyInstance, deps: MerchantRouteDeps): vo
         ),
         response: {
           200: RefundSchema,
-          ...errorResponses(
-            'api_key_required',
-            'api_key_invalid',
-            'api_key_scope_missing',
-            'refund_not_found',
-          ),
+          ...errorResponses(...API_KEY_ERRORS, 'refund_not_found'),
         },
       },
     },

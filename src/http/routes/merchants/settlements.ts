@@ -5,7 +5,7 @@ import type { Settlement, Settlements } from '../../../merchants/index.js';
 import { merchantOf } from '../../auth.js';
 import { typed } from '../identity/shared.js';
 import { MoneySchema, moneyJson, Timestamp } from '../wallet/shared.js';
-import { errorResponses, ListQuery } from './shared.js';
+import { API_KEY_ERRORS, errorResponses, ListQuery } from './shared.js';
 
 const SettlementSchema = Type.Object(
   {
@@ -68,7 +68,7 @@ export function settlementRoutes(app: FastifyInstance, settlements: Settlements)
         querystring: ListQuery,
         response: {
           200: Type.Object({ data: Type.Array(SettlementSchema), has_more: Type.Boolean() }),
-          ...errorResponses('api_key_required', 'api_key_invalid', 'api_key_scope_missing'),
+          ...errorResponses(...API_KEY_ERRORS),
         },
       },
     },

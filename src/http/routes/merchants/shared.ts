@@ -34,6 +34,13 @@ export interface MerchantRouteDeps {
 
 const problems = codeProblems({ ...merchantCodes, ...walletCodes, ...identityCodes });
 export const merchantProblem = problems.problem;
+
+/** What every merchant API route can answer about its key. */
+export const API_KEY_ERRORS = [
+  'api_key_required',
+  'api_key_invalid',
+  'api_key_scope_missing',
+] as const;
 export const errorResponses = problems.errorResponses;
 
 export const MerchantId = Type.String({ pattern: '^mch_[0-9A-HJKMNP-TV-Z]{26}$' });

@@ -13,7 +13,7 @@ import { merchantOf } from '../../auth.js';
 import { codeProblems } from '../../code-problems.js';
 import { typed } from '../identity/shared.js';
 import { Timestamp } from '../wallet/shared.js';
-import { ListQuery } from './shared.js';
+import { API_KEY_ERRORS, ListQuery } from './shared.js';
 
 /**
  * Webhook endpoints of the calling merchant (API keys with the webhooks scopes): create (the
@@ -135,7 +135,6 @@ const EventTypes = Type.Array(Type.String({ maxLength: limits.webhookEventTypeLe
 const Url = Type.String({ minLength: 1, maxLength: limits.webhookUrlLengthMax });
 const Description = Type.String({ maxLength: limits.webhookDescriptionLengthMax });
 const ById = Type.Object({ id: EndpointId }, { additionalProperties: false });
-const keyErrors = ['api_key_required', 'api_key_invalid', 'api_key_scope_missing'] as const;
 const urlErrors = [
   'webhook_url_invalid',
   'webhook_url_not_https',
@@ -162,7 +161,7 @@ export function webhookRoutes(app: FastifyInstance, webhooks: Webhooks): void {
         ),
         response: {
           201: WithSecret,
-          ...errorResponses(...keyErrors, ...urlErrors, 'webhook_endpoints_too_many'),
+          ...errorResponses(...API_KEY_ERRORS, ...urlErrors, 'webhook_endpoints_too_many'),
         },
       },
     },
@@ -187,7 +186,7 @@ export function webhookRoutes(app: FastifyInstance, webhooks: Webhooks): void {
         summary: 'The merchant’s webhook endpoints',
         response: {
           200: Type.Object({ data: Type.Array(EndpointSchema), has_more: Type.Boolean() }),
-          ...errorResponses(...keyErrors),
+          ...errorResponses(...API_KEY_ERRORS),
         },
       },
     },
@@ -207,7 +206,7 @@ export function webhookRoutes(app: FastifyInstance, webhooks: Webhooks): void {
         params: ById,
         response: {
           200: EndpointSchema,
-          ...errorResponses(...keyErrors, 'webhook_endpoint_not_found'),
+          ...errorResponses(...API_KEY_ERRORS, 'webhook_endpoint_not_found'),
         },
       },
     },
@@ -237,7 +236,7 @@ export function webhookRoutes(app: FastifyInstance, webhooks: Webhooks): void {
         ),
         response: {
           200: EndpointSchema,
-          ...errorResponses(...keyErrors, ...urlErrors, 'webhook_endpoint_not_found'),
+          ...errorResponses(...API_KEY_ERRORS, ...urlErrors, 'webhook_endpoint_not_found'),
         },
       },
     },
@@ -264,7 +263,7 @@ export function webhookRoutes(app: FastifyInstance, webhooks: Webhooks): void {
         params: ById,
         response: {
           200: Type.Object({ id: EndpointId, deleted: Type.Literal(true) }),
-          ...errorResponses(...keyErrors, 'webhook_endpoint_not_found'),
+          ...errorResponses(...API_KEY_ERRORS, 'webhook_endpoint_not_found'),
         },
       },
     },
@@ -295,7 +294,7 @@ export function webhookRoutes(app: FastifyInstance, webhooks: Webhooks): void {
         ),
         response: {
           200: WithSecret,
-          ...errorResponses(...keyErrors, 'webhook_endpoint_not_found'),
+          ...errorResponses(...API_KEY_ERRORS, 'webhook_endpoint_not_found'),
         },
       },
     },
@@ -322,7 +321,7 @@ export function webhookRoutes(app: FastifyInstance, webhooks: Webhooks): void {
         ),
         response: {
           200: Type.Object({ data: Type.Array(DeliverySchema), has_more: Type.Boolean() }),
-          ...errorResponses(...keyErrors, 'webhook_endpoint_not_found'),
+          ...errorResponses(...API_KEY_ERRORS, 'webhook_endpoint_not_found'),
         },
       },
     },
@@ -348,7 +347,7 @@ export function webhookRoutes(app: FastifyInstance, webhooks: Webhooks): void {
         response: {
           200: DeliverySchema,
           ...errorResponses(
-            ...keyErrors,
+            ...API_KEY_ERRORS,
             'webhook_delivery_not_found',
             'webhook_delivery_attempts_exhausted',
           ),
