@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.hebao/', 'dist/', 'coverage/', 'test-results/'] },
+  { ignores: ['node_modules/', '.hebao/', 'dist/', 'web/dist/', 'coverage/', 'test-results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -16,6 +16,13 @@ export default tseslint.config(
         { name: 'parseFloat', message: 'Money is never a float.' },
       ],
       eqeqeq: ['error', 'always'],
+    },
+  },
+  {
+    // The service worker runs in the browser's worker scope.
+    files: ['web/public/sw.js'],
+    languageOptions: {
+      globals: { self: 'readonly', caches: 'readonly', fetch: 'readonly', URL: 'readonly' },
     },
   },
   {

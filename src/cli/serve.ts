@@ -1,5 +1,6 @@
+import { fileURLToPath } from 'node:url';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { buildApp } from '../http/index.js';
+import { buildApp, webAppsAvailable } from '../http/index.js';
 import { migrationsApplied, loadMigrations } from '../db/index.js';
 import { createEventHub, readDevInbox } from '../events/index.js';
 import { limits } from '../limits.js';
@@ -89,7 +90,12 @@ export async function serve(
   collectDefaultMetrics({ register: metrics });
   const migrations = await loadMigrations();
   const hub = await createEventHub(pool);
+  const web = { distDir: fileURLToPath(new URL('../../web/dist', import.meta.url)) };
+  const webBuilt = webAppsAvailable(web);
+  if (!webBuilt)
+    runtime.log.warn('web apps are not built (run npm run build): serving the API only');
   const app = await buildApp({
+    ...(webBuilt ? { web } : {}),
     env: config.env,
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     metrics,
@@ -150,6 +156,7 @@ export async function serve(
   const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   return {
     urls: {
+      ...(webBuilt ? { Wallet: `${base}/`, 'Merchant portal': `${base}/merchant/` } : {}),
       'API docs': `${base}/docs`,
       OpenAPI: `${base}/openapi.json`,
       Health: `${base}/healthz`,

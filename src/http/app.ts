@@ -16,6 +16,7 @@ import { merchantsPlugin, type MerchantRouteDeps } from './routes/merchants/inde
 import { metricsRoute } from './routes/metrics.js';
 import { openApiRoute } from './routes/openapi.js';
 import { ajvOptions, installTextCoercion } from './type-provider.js';
+import { webApps, type WebAppsOptions } from './web.js';
 
 /** Everything the HTTP layer needs, passed in; the app reads no globals and no environment. */
 export interface AppDeps {
@@ -37,6 +38,8 @@ export interface AppDeps {
   /** Where Idempotency-Key records live; needed by routes declared with `config.idempotency`. */
   readonly idempotency?: IdempotencyStore;
   readonly routes?: ReadonlyArray<FastifyPluginAsync>;
+  /** The built web apps, served at `/` and `/merchant/`; unset: the API only. */
+  readonly web?: WebAppsOptions;
 }
 
 export const API_TITLE = 'Hebao API';
@@ -79,6 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.merchants !== undefined) await app.register(merchantsPlugin(deps.merchants));
   if (deps.events !== undefined) await app.register(eventRoutes(deps.events));
   for (const routes of deps.routes ?? []) await app.register(routes);
+  if (deps.web !== undefined) await app.register(webApps(deps.web));
   await app.ready();
   return app;
 }

@@ -1,5 +1,6 @@
 /** The HTTP layer's public surface; other modules import from here only. */
 export { buildApp, type AppDeps } from './app.js';
+export { webAppsAvailable, type WebAppsOptions } from './web.js';
 export {
   ProblemError,
   ProblemSchema,

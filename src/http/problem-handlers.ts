@@ -26,6 +26,8 @@ type RouteTable = Array<{ readonly pattern: RegExp; readonly methods: Set<string
 function routeTable(app: FastifyInstance): RouteTable {
   const table: RouteTable = [];
   app.addHook('onRoute', (route) => {
+    // The web apps' catch-all (`/*`) serves pages, not API paths: a path it declines is unknown.
+    if (route.url === '/*') return;
     const source = route.url
       .split('/')
       .map((segment) =>

@@ -1,0 +1,5 @@
+import { Page } from '../../shared/ui';
+
+export default function Activity() {
+  return <Page title="Activity">{null}</Page>;
+}

@@ -1,0 +1,5 @@
+import { Page } from '../../shared/ui';
+
+export default function Collect() {
+  return <Page title="Collect">{null}</Page>;
+}

@@ -1,0 +1,5 @@
+import { Page } from '../../shared/ui';
+
+export default function Insights() {
+  return <Page title="Insights">{null}</Page>;
+}

@@ -1,0 +1,5 @@
+import { Page } from '../../shared/ui';
+
+export default function Security() {
+  return <Page title="Security">{null}</Page>;
+}

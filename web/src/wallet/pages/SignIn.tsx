@@ -1,0 +1,5 @@
+import { Page } from '../../shared/ui';
+
+export default function SignIn() {
+  return <Page title="SignIn">{null}</Page>;
+}
