@@ -177,7 +177,7 @@ async function runServe(worker: boolean): Promise<number> {
     throw error;
   }
   console.log(`\nHebao is running (${rt.config.env}; database: ${rt.databaseLabel})\n`);
-  for (const [name, url] of Object.entries(server.urls)) console.log(`  ${name.padEnd(12)} ${url}`);
+  for (const [name, url] of Object.entries(server.urls)) console.log(`  ${name.padEnd(16)} ${url}`);
   if (rt.config.env === 'development' && !(await demoSeeded(rt))) {
     console.log('\nFirst start: creating demo users (top-ups settle through the sandbox bank)...');
     try {

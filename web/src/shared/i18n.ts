@@ -47,6 +47,11 @@ export async function initI18n(): Promise<typeof i18next> {
     defaultNS: 'common',
     interpolation: { escapeValue: false },
     returnNull: false,
+    // A key without a translation is a bug; the browser tests fail on this message.
+    saveMissing: true,
+    missingKeyHandler: (_languages, namespace, key) => {
+      console.error(`missing translation: ${namespace}:${key}`);
+    },
   });
   applyLanguage(language);
   return i18next;
