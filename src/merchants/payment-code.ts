@@ -211,9 +211,15 @@ function disguiseKey(): Promise<HmacKey> {
 }
 
 function hmacKey(raw: Uint8Array): Promise<HmacKey> {
-  return globalThis.crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-  ]);
+  // A copy on a plain ArrayBuffer: the DOM typings refuse views of a possibly shared buffer.
+  const bytes = new Uint8Array(raw);
+  return globalThis.crypto.subtle.importKey(
+    'raw',
+    bytes,
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
 }
 
 function counterOf(step: number): ArrayBuffer {

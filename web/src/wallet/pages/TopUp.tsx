@@ -1,5 +1,6 @@
-import { Page } from '../../shared/ui';
+/** Top up the wallet from a bound card. */
+import { CardMovement } from './money/CardMovement';
 
 export default function TopUp() {
-  return <Page title="TopUp">{null}</Page>;
+  return <CardMovement kind="topups" />;
 }

@@ -1,5 +1,6 @@
-import { Page } from '../../shared/ui';
+/** Withdraw from the wallet to a bound card (with the PIN above the low-value exemption). */
+import { CardMovement } from './money/CardMovement';
 
 export default function Withdraw() {
-  return <Page title="Withdraw">{null}</Page>;
+  return <CardMovement kind="withdrawals" />;
 }
