@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { pendingCharges } from './PendingCharges';
+
+const NOW = Date.parse('2026-11-23T17:20:00Z');
+
+function confirmation(intent: string, expires: string, amountMinor = '25000') {
+  return {
+    id: `evt_${intent}`,
+    type: 'payment.requires_confirmation',
+    data: {
+      charge_id: `chg_${intent}`,
+      payment_intent_id: intent,
+      merchant_id: 'mch_1',
+      merchant_name_zh: '荷包咖啡',
+      merchant_name_en: 'Hebao Coffee',
+      amount_minor: amountMinor,
+      currency: 'CNY',
+      expires_at: expires,
+    },
+  };
+}
+
+describe('pending charges', () => {
+  it('are the confirmations not yet paid nor expired, oldest first', () => {
+    const events = [
+      { id: 'evt_paid', type: 'payment.succeeded', data: { payment_intent_id: 'pi_b' } },
+      confirmation('pi_c', '2026-11-23T17:24:00Z', '30001'),
+      confirmation('pi_b', '2026-11-23T17:23:00Z'),
+      confirmation('pi_a', '2026-11-23T17:19:00Z'),
+      confirmation('pi_d', '2026-11-23T17:22:00Z'),
+    ];
+    const pending = pendingCharges(events, NOW);
+    expect(pending.map((c) => c.scanned.payment_intent)).toEqual(['pi_d', 'pi_c']);
+    expect(pending[1]?.scanned.amount).toEqual({ amount: '300.01', currency: 'CNY' });
+    expect(pending[1]?.scanned.kind).toBe('payment_intent');
+  });
+
+  it('skip events whose data is not a charge', () => {
+    const broken = confirmation('pi_x', '2026-11-23T17:24:00Z', '12.5');
+    expect(pendingCharges([broken], NOW)).toEqual([]);
+  });
+});
