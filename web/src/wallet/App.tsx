@@ -108,7 +108,11 @@ function SignedOutRedirect() {
     () =>
       onSignedOut(() => {
         queryClient.clear();
-        if (!['/signin', '/signup'].includes(window.location.pathname)) navigate('/signin');
+        const { pathname, search } = window.location;
+        if (['/signin', '/signup'].includes(pathname)) return;
+        navigate(
+          pathname === '/' ? '/signin' : `/signin?next=${encodeURIComponent(pathname + search)}`,
+        );
       }),
     [navigate],
   );
