@@ -32,6 +32,7 @@ import { newId } from '../src/lib/ids.js';
 import {
   createCharges,
   createMerchants,
+  createSales,
   createSettlements,
   MERCHANT_EVENT_TYPES,
   createPayments,
@@ -264,6 +265,7 @@ export async function createIdentityHarness(
       charges,
       webhooks,
       settlements,
+      sales: createSales({ pool: db.pool, clock, timeZone: config.timeZone }),
       identity: services,
       funding,
       clock,

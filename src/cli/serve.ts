@@ -4,6 +4,7 @@ import { buildApp, webAppsAvailable } from '../http/index.js';
 import { migrationsApplied, loadMigrations } from '../db/index.js';
 import { createEventHub, readDevInbox } from '../events/index.js';
 import { limits } from '../limits.js';
+import { createSales } from '../merchants/index.js';
 import { createHistory, FUNDING_POLL_INTERVAL_MS } from '../wallet/index.js';
 import { startWorkers, type Job, type Workers } from '../workers/index.js';
 import type { Runtime } from './runtime.js';
@@ -116,6 +117,7 @@ export async function serve(
       charges: runtime.charges,
       webhooks: runtime.webhooks,
       settlements: runtime.settlements,
+      sales: createSales({ pool, clock: runtime.clock, timeZone: config.timeZone }),
       identity: runtime.identity,
       funding: runtime.funding,
       clock: runtime.clock,

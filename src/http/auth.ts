@@ -22,7 +22,9 @@ import { ProblemError } from './problem.js';
  *
  * A merchant's server sends its secret API key (`sk_test_…`, `sk_live_…`) as the Bearer token.
  * Merchant routes (`auth: 'merchant'`, with the scope they need) take only API keys and user
- * routes only sessions, so a leaked key can never act as its owner and the other way round.
+ * routes only sessions, so a leaked key can never act as its owner and the other way round. The
+ * merchant portal reaches the same merchant routes under `/v1/portal/merchants/:merchant_id`
+ * with the owner's session instead (and never with a key): see routes/merchants/portal.ts.
  */
 export const SESSION_COOKIE = 'hebao_session';
 export const CSRF_COOKIE = 'hebao_csrf';
@@ -79,28 +81,37 @@ export function installAuth(
   app.addHook('preValidation', async (request) => {
     const needs = request.routeOptions.config.auth;
     if (needs === 'merchant') return requireMerchant(request);
-    if (needs !== 'user') return;
-    const auth = request.auth;
-    if (auth === undefined) {
-      const code =
-        request.authFailure === 'session_expired' ? 'session_expired' : 'unauthenticated';
-      throw new ProblemError(code, {
-        spec: identityCodes[code],
-        ...(request.merchant === undefined && request.authFailure !== 'api_key_invalid'
-          ? {}
-          : { detail: 'This route takes a user session, not an API key.' }),
+    if (needs === 'user') requireSession(request);
+  });
+}
+
+/**
+ * The signed-in user of a request that must come from a session: 401 without one (or with an API
+ * key), and 403 for a cookie-authenticated unsafe method without the session's CSRF token. User
+ * routes run it before validation; the merchant portal (routes/merchants/portal.ts) runs it
+ * before acting as the user's merchant.
+ */
+export function requireSession(request: FastifyRequest): Authenticated {
+  const auth = request.auth;
+  if (auth === undefined) {
+    const code = request.authFailure === 'session_expired' ? 'session_expired' : 'unauthenticated';
+    throw new ProblemError(code, {
+      spec: identityCodes[code],
+      ...(request.merchant === undefined && request.authFailure !== 'api_key_invalid'
+        ? {}
+        : { detail: 'This route takes a user session, not an API key.' }),
+    });
+  }
+  if (request.authVia === 'cookie' && !SAFE_METHODS.has(request.method)) {
+    const sent = request.headers[CSRF_HEADER];
+    if (sent !== auth.session.csrfToken) {
+      throw new ProblemError('csrf_token_invalid', {
+        spec: identityCodes.csrf_token_invalid,
+        detail: `Send the session's CSRF token in the ${CSRF_HEADER} header.`,
       });
     }
-    if (request.authVia === 'cookie' && !SAFE_METHODS.has(request.method)) {
-      const sent = request.headers[CSRF_HEADER];
-      if (sent !== auth.session.csrfToken) {
-        throw new ProblemError('csrf_token_invalid', {
-          spec: identityCodes.csrf_token_invalid,
-          detail: `Send the session's CSRF token in the ${CSRF_HEADER} header.`,
-        });
-      }
-    }
-  });
+  }
+  return auth;
 }
 
 const API_KEY_PREFIX = 'sk_';

@@ -47,3 +47,12 @@ export type { Person, Scanned } from './qr.js';
 export { createSettlements } from './settlements.js';
 export type { Settlement, Settlements, SettlementsDeps, SettlementStatus } from './settlements.js';
 export { MERCHANT_EVENT_TYPES } from './event-types.js';
+export { createSales } from './sales.js';
+export type {
+  PaymentFilter,
+  Sales,
+  SalesDay,
+  SalesDeps,
+  SalesSummary,
+  SalesTotals,
+} from './sales.js';

@@ -1,6 +1,80 @@
-import { useTranslation } from 'react-i18next';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { lazy, Suspense, useEffect, type ComponentType, type LazyExoticComponent } from 'react';
+import { BrowserRouter, Route, Routes } from 'react-router';
+import { ApiError, onSignedOut } from '../shared/api';
+import { Loading } from '../shared/ui';
+import { Layout } from './Layout';
+import { ME_QUERY_KEY } from './session';
+import './portal.css';
+
+/**
+ * The merchant portal at `/merchant/`: the owner of a merchant, signed in with the wallet's
+ * session, sees takings, payments, refunds, collection codes, API keys, webhooks and settlements.
+ */
+const page = (
+  load: () => Promise<{ default: ComponentType }>,
+): LazyExoticComponent<ComponentType> => lazy(load);
+
+const Dashboard = page(() => import('./pages/Dashboard'));
+const Onboarding = page(() => import('./pages/Onboarding'));
+const QrSign = page(() => import('./pages/QrSign'));
+const Payments = page(() => import('./pages/Payments'));
+const PaymentDetail = page(() => import('./pages/PaymentDetail'));
+const Collect = page(() => import('./pages/Collect'));
+const ApiKeys = page(() => import('./pages/ApiKeys'));
+const Webhooks = page(() => import('./pages/Webhooks'));
+const Settlements = page(() => import('./pages/Settlements'));
+const NotFound = page(() => import('./pages/NotFound'));
+
+const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: {
+      refetchOnWindowFocus: true,
+      retry: (count, error) => count < 2 && !(error instanceof ApiError && error.status < 500),
+    },
+  },
+});
 
 export function App() {
-  const { t } = useTranslation();
-  return <h1>{t('merchantAppName')}</h1>;
+  return (
+    <QueryClientProvider client={queryClient}>
+      <BrowserRouter basename="/merchant">
+        <SignedOutWatch />
+        <Suspense fallback={<Loading />}>
+          <Routes>
+            <Route element={<Layout />}>
+              <Route index element={<Dashboard />} />
+              <Route path="merchant" element={<Onboarding />} />
+              <Route path="qr" element={<QrSign />} />
+              <Route path="payments" element={<Payments />} />
+              <Route path="payments/:id" element={<PaymentDetail />} />
+              <Route path="collect" element={<Collect />} />
+              <Route path="api-keys" element={<ApiKeys />} />
+              <Route path="webhooks" element={<Webhooks />} />
+              <Route path="settlements" element={<Settlements />} />
+              <Route path="*" element={<NotFound />} />
+            </Route>
+          </Routes>
+        </Suspense>
+      </BrowserRouter>
+    </QueryClientProvider>
+  );
+}
+
+/**
+ * When the API says the session is gone, forget the merchant's data and ask who is signed in
+ * again (once: the answer to that question is itself a 401).
+ */
+function SignedOutWatch() {
+  useEffect(
+    () =>
+      onSignedOut(() => {
+        queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== ME_QUERY_KEY[0] });
+        if (queryClient.getQueryState(ME_QUERY_KEY)?.status === 'success') {
+          void queryClient.invalidateQueries({ queryKey: ME_QUERY_KEY });
+        }
+      }),
+    [],
+  );
+  return null;
 }
