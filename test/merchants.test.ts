@@ -428,6 +428,111 @@ describe('payment intents and scans', () => {
   });
 });
 
+describe('payment links', () => {
+  function lookUp(who: SignedInUser | undefined, body: Record<string, unknown>) {
+    return h.inject({
+      method: 'POST',
+      url: '/v1/scans',
+      ...(who === undefined ? {} : { headers: who.bearer }),
+      payload: body,
+    });
+  }
+
+  it('opens a payment link by its intent id, answered as the scan of its code', async () => {
+    const s = await shop();
+    const payer = await user(10_000n);
+    const intent = (await createIntent(s, '12.50')).json();
+    expect(new URL(intent.payment_link).pathname).toBe(`/pay/${intent.id}`);
+    const byId = await lookUp(payer, { payment_intent: intent.id });
+    expect(byId.statusCode, byId.body).toBe(200);
+    expect(byId.json()).toEqual((await lookUp(payer, { payload: intent.qr_payload })).json());
+    expect(byId.json()).toMatchObject({
+      kind: 'payment_intent',
+      payment_intent: intent.id,
+      amount: { amount: '12.50', currency: 'CNY' },
+      description: 'Latte',
+      merchant: { id: s.id, name_en: 'Hebao Coffee' },
+      person: null,
+    });
+    // Links are shared: anyone signed in may look one up, the merchant's owner too.
+    expect((await lookUp(s.owner, { payment_intent: intent.id })).statusCode).toBe(200);
+
+    expect((await confirm(payer, intent.id)).json().status).toBe('succeeded');
+    const used = await lookUp(payer, { payment_intent: intent.id });
+    expect(used.json()).toMatchObject({ status: 409, code: 'qr_used' });
+
+    const lapsing = (await createIntent(s, '1.00', { expires_in: 60 })).json();
+    const cancelled = (await createIntent(s, '1.00')).json();
+    const cancel = await h.inject({
+      method: 'POST',
+      url: `/v1/payment-intents/${cancelled.id}/cancel`,
+      headers: s.auth,
+    });
+    expect(cancel.json().status).toBe('canceled');
+    expect((await lookUp(payer, { payment_intent: cancelled.id })).json().code).toBe('qr_expired');
+    h.clock.advanceMs(61_000);
+    expect((await lookUp(payer, { payment_intent: lapsing.id })).json()).toMatchObject({
+      status: 410,
+      code: 'qr_expired',
+    });
+  });
+
+  it('treats an intent reserved for another payer, and an unknown one, as unknown', async () => {
+    const s = await shop();
+    const payer = await user(10_000n);
+    const stranger = await user(10_000n);
+    const intent = (await createIntent(s, '3.00')).json();
+    await h.db.pool.query('UPDATE payment_intents SET reserved_for = $2 WHERE id = $1', [
+      intent.id,
+      payer.userId,
+    ]);
+    expect((await lookUp(payer, { payment_intent: intent.id })).statusCode).toBe(200);
+    for (const body of [{ payment_intent: intent.id }, { payload: intent.qr_payload }]) {
+      const hidden = await lookUp(stranger, body);
+      expect(hidden.json()).toMatchObject({ status: 404, code: 'qr_unknown' });
+    }
+    const unknown = await lookUp(payer, { payment_intent: newId('pi', h.clock.nowMs()) });
+    expect(unknown.json()).toMatchObject({
+      status: 404,
+      code: 'qr_unknown',
+      param: 'payment_intent',
+    });
+    // Reserved or not, it is no less unknown once it is over.
+    await h.db.pool.query(`UPDATE payment_intents SET status = 'canceled' WHERE id = $1`, [
+      intent.id,
+    ]);
+    expect((await lookUp(stranger, { payment_intent: intent.id })).json().code).toBe('qr_unknown');
+    expect((await lookUp(payer, { payment_intent: intent.id })).json().code).toBe('qr_expired');
+  });
+
+  it('takes exactly one of payload and payment_intent, from signed-in users only', async () => {
+    const s = await shop();
+    const payer = await user();
+    const intent = (await createIntent(s, '1.00')).json();
+    const both = await lookUp(payer, { payload: intent.qr_payload, payment_intent: intent.id });
+    expect(both.json()).toMatchObject({ status: 400, code: 'validation_failed' });
+    expect(both.json().detail).toContain('more than 1');
+    const neither = await lookUp(payer, {});
+    expect(neither.json()).toMatchObject({ status: 400, code: 'validation_failed' });
+    expect(neither.json().detail).toContain('fewer than 1');
+    const malformed = await lookUp(payer, { payment_intent: 'pi_nope' });
+    expect(malformed.json()).toMatchObject({
+      status: 400,
+      code: 'validation_failed',
+      param: 'payment_intent',
+    });
+    const anonymous = await lookUp(undefined, { payment_intent: intent.id });
+    expect(anonymous.json()).toMatchObject({ status: 401, code: 'unauthenticated' });
+    const byKey = await h.inject({
+      method: 'POST',
+      url: '/v1/scans',
+      headers: s.auth,
+      payload: { payment_intent: intent.id },
+    });
+    expect(byKey.json()).toMatchObject({ status: 401, code: 'unauthenticated' });
+  });
+});
+
 describe('paying a static code', () => {
   function payMerchant(payer: SignedInUser, body: Record<string, unknown>) {
     return h.inject({

@@ -121,6 +121,29 @@ async function expectNothingCounted(payer: SignedInUser): Promise<void> {
   expect(usage).toEqual([{ used_minor: 0n }]);
 }
 
+/** A step-up confirmation of the payer's for paying `amount` CNY to the merchant. */
+async function confirmationFor(payer: SignedInUser, merchantId: string, amount: string) {
+  const token = await h.inject({
+    method: 'POST',
+    url: '/v1/me/confirmations',
+    headers: payer.bearer,
+    payload: { amount: { amount, currency: 'CNY' }, payee: merchantId, pin: PIN },
+  });
+  expect(token.statusCode, token.body).toBe(201);
+  return token.json().confirmation as string;
+}
+
+/** The payer confirms a charge's intent in the app, with step-up. */
+async function confirmInApp(
+  payer: SignedInUser,
+  merchantId: string,
+  intentId: string,
+  amount: string,
+) {
+  const confirmation = await confirmationFor(payer, merchantId, amount);
+  return fixtures.confirm(payer, intentId, { confirmation });
+}
+
 /** Moves the clock to the start of the next 60-second step, so a test's codes stay fresh. */
 function nextStep(): void {
   h.clock.advanceMs(STEP_MS - (h.clock.nowMs() % STEP_MS));
@@ -539,22 +562,6 @@ describe('recovery', () => {
 });
 
 describe('the allowance for code payments', () => {
-  async function confirmInApp(
-    payer: SignedInUser,
-    merchantId: string,
-    intentId: string,
-    amount: string,
-  ) {
-    const token = await h.inject({
-      method: 'POST',
-      url: '/v1/me/confirmations',
-      headers: payer.bearer,
-      payload: { amount: { amount, currency: 'CNY' }, payee: merchantId, pin: PIN },
-    });
-    expect(token.statusCode, token.body).toBe(201);
-    return fixtures.confirm(payer, intentId, { confirmation: token.json().confirmation });
-  }
-
   it('pays up to 1,000 CNY a day at once, then waits for the payer to confirm', async () => {
     const s = await shop();
     const payer = await user(2_000_00n);
@@ -628,5 +635,162 @@ describe('the allowance for code payments', () => {
     const small = await charge(s, await codeOf(device), '200.00');
     expect(small.json().status).toBe('succeeded');
     expect(await balanceOf(payer.userId)).toBe(800_00n);
+  });
+});
+
+describe('declining a charge', () => {
+  function decline(who: SignedInUser | Shop | undefined, chargeId: string) {
+    const headers = who === undefined ? {} : 'auth' in who ? who.auth : who.bearer;
+    return h.inject({ method: 'POST', url: `/v1/charges/${chargeId}/decline`, headers });
+  }
+
+  function chargeOf(s: Shop, chargeId: string) {
+    return h.inject({ method: 'GET', url: `/v1/charges/${chargeId}`, headers: s.auth });
+  }
+
+  /** A charge above the per-charge threshold, waiting for the payer to confirm it. */
+  async function waitingCharge(s: Shop, device: Device) {
+    nextStep();
+    const waiting = await charge(s, await codeOf(device), '200.01');
+    expect(waiting.json().status, waiting.body).toBe('requires_confirmation');
+    return waiting.json() as { id: string; payment_intent: string };
+  }
+
+  it('fails the charge, cancels its intent and tells the merchant; nothing moves', async () => {
+    const s = await shop();
+    const payer = await user(1_000_00n);
+    const device = await provision(payer);
+    const waiting = await waitingCharge(s, device);
+
+    const declined = await decline(payer, waiting.id);
+    expect(declined.statusCode, declined.body).toBe(200);
+    expect(declined.json()).toMatchObject({
+      id: waiting.id,
+      status: 'failed',
+      failure_code: 'declined_by_payer',
+      payer_id: payer.userId,
+      amount: { amount: '200.01', currency: 'CNY' },
+    });
+    expect(declined.json()).not.toHaveProperty('metadata');
+    expect(declined.json()).not.toHaveProperty('fee');
+    expect((await chargeOf(s, waiting.id)).json()).toMatchObject({
+      status: 'failed',
+      failure_code: 'declined_by_payer',
+    });
+    const intent = await h.inject({
+      method: 'GET',
+      url: `/v1/payment-intents/${waiting.payment_intent}`,
+      headers: s.auth,
+    });
+    expect(intent.json()).toMatchObject({ status: 'canceled', payer_id: null });
+    const { rows: events } = await h.db.pool.query(
+      `SELECT type, data->'charge'->>'status' AS status,
+              data->'charge'->>'failure_code' AS failure_code
+         FROM webhook_events WHERE owner = $1 AND type LIKE 'charge.%' ORDER BY type`,
+      [s.id],
+    );
+    expect(events).toEqual([
+      { type: 'charge.failed', status: 'failed', failure_code: 'declined_by_payer' },
+      { type: 'charge.requires_confirmation', status: 'requires_confirmation', failure_code: null },
+    ]);
+
+    // Too late to pay it, or to decline it again.
+    const late = await confirmInApp(payer, s.id, waiting.payment_intent, '200.01');
+    expect(late.json()).toMatchObject({ status: 409, code: 'payment_intent_not_payable' });
+    expect((await decline(payer, waiting.id)).json()).toMatchObject({
+      status: 409,
+      code: 'charge_not_pending',
+    });
+    expect(await balanceOf(payer.userId)).toBe(1_000_00n);
+    expect(await balanceOf(s.id)).toBe(0n);
+    // A waiting charge counted nothing, so the whole day's allowance is still there.
+    for (let i = 0; i < 5; i++) {
+      nextStep();
+      expect((await charge(s, await codeOf(device), '200.00')).json().status).toBe('succeeded');
+    }
+    const { rows: allowance } = await h.db.pool.query(
+      'SELECT used_minor FROM payment_code_allowances WHERE user_id = $1',
+      [payer.userId],
+    );
+    expect(allowance).toEqual([{ used_minor: 1_000_00n }]);
+  });
+
+  it('is the payer’s alone: other users, merchants and strangers get nothing', async () => {
+    const s = await shop();
+    const payer = await user(1_000_00n);
+    const other = await user(1_000_00n);
+    const waiting = await waitingCharge(s, await provision(payer));
+    const foreign = await decline(other, waiting.id);
+    expect(foreign.json()).toMatchObject({ status: 404, code: 'charge_not_found', param: 'id' });
+    const unknown = await decline(payer, newId('chg', h.clock.nowMs()));
+    expect(unknown.json()).toMatchObject({ status: 404, code: 'charge_not_found' });
+    expect((await decline(undefined, waiting.id)).json()).toMatchObject({
+      status: 401,
+      code: 'unauthenticated',
+    });
+    expect((await decline(s, waiting.id)).json()).toMatchObject({
+      status: 401,
+      code: 'unauthenticated',
+    });
+    const malformed = await decline(payer, 'chg_nope');
+    expect(malformed.json()).toMatchObject({ status: 400, code: 'validation_failed' });
+    expect((await chargeOf(s, waiting.id)).json().status).toBe('requires_confirmation');
+  });
+
+  it('refuses charges no longer waiting: paid, confirmed or lapsed', async () => {
+    const s = await shop();
+    const payer = await user(1_000_00n);
+    const device = await provision(payer);
+    nextStep();
+    const paid = await charge(s, await codeOf(device), '10.00');
+    expect(paid.json().status).toBe('succeeded');
+    expect((await decline(payer, paid.json().id)).json()).toMatchObject({
+      status: 409,
+      code: 'charge_not_pending',
+    });
+    const confirmed = await waitingCharge(s, device);
+    const ok = await confirmInApp(payer, s.id, confirmed.payment_intent, '200.01');
+    expect(ok.json().status).toBe('succeeded');
+    expect((await decline(payer, confirmed.id)).json().code).toBe('charge_not_pending');
+    expect((await chargeOf(s, confirmed.id)).json().status).toBe('succeeded');
+    const lapsed = await waitingCharge(s, device);
+    h.clock.advanceMs(limits.paymentCodeConfirmTtlSeconds * 1000);
+    expect((await decline(payer, lapsed.id)).json().code).toBe('charge_not_pending');
+    expect((await chargeOf(s, lapsed.id)).json()).toMatchObject({
+      status: 'canceled',
+      failure_code: null,
+    });
+    expect(await balanceOf(payer.userId)).toBe(1_000_00n - 10_00n - 200_01n);
+  });
+
+  it('lets exactly one of a confirmation and a decline sent at once win', async () => {
+    const s = await shop();
+    const payer = await user(10_000_00n);
+    const device = await provision(payer);
+    const outcomes: string[] = [];
+    for (let round = 0; round < 6; round++) {
+      const waiting = await waitingCharge(s, device);
+      const confirmation = await confirmationFor(payer, s.id, '200.01');
+      const [confirmed, declined] = await Promise.all([
+        fixtures.confirm(payer, waiting.payment_intent, { confirmation }),
+        decline(payer, waiting.id),
+      ]);
+      const final = (await chargeOf(s, waiting.id)).json();
+      if (confirmed.statusCode === 200) {
+        expect(declined.json()).toMatchObject({ status: 409, code: 'charge_not_pending' });
+        expect(final).toMatchObject({ status: 'succeeded', failure_code: null });
+        outcomes.push('confirmed');
+      } else {
+        expect(confirmed.json(), confirmed.body).toMatchObject({
+          status: 409,
+          code: 'payment_intent_not_payable',
+        });
+        expect(declined.statusCode, declined.body).toBe(200);
+        expect(final).toMatchObject({ status: 'failed', failure_code: 'declined_by_payer' });
+        outcomes.push('declined');
+      }
+    }
+    const confirmedCount = outcomes.filter((o) => o === 'confirmed').length;
+    expect(await balanceOf(payer.userId)).toBe(10_000_00n - BigInt(confirmedCount) * 200_01n);
   });
 });

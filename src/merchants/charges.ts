@@ -109,6 +109,12 @@ export interface Charges {
   charge(merchant: Merchant, input: ChargeInput): Promise<PaymentResult<{ charge: Charge }>>;
   /** The merchant's own charge; another merchant's is undefined. */
   getCharge(merchantId: string, chargeId: string): Promise<Charge | undefined>;
+  /**
+   * The payer refuses a charge waiting for confirmation: it fails (`declined_by_payer`) and its
+   * intent is cancelled. Of a decline and a confirmation at once exactly one wins; another
+   * user's charge is not found.
+   */
+  decline(payerId: string, chargeId: string): Promise<PaymentResult<{ charge: Charge }>>;
   /** Job: charges a crash left processing are settled from the ledger. */
   recoverUnsettled(): Promise<number>;
 }
@@ -135,6 +141,9 @@ export const CHARGE_EVENT_TYPES = [
   'charge.requires_confirmation',
   'charge.failed',
 ] as const;
+
+/** The failure code of a charge its payer declined, and the cancellation reason of its intent. */
+const DECLINED_BY_PAYER = 'declined_by_payer';
 
 /** The payer's prompt to confirm a charge in the app. */
 const CONFIRMATION_EVENT: UserEventType = 'payment.requires_confirmation';
@@ -605,6 +614,52 @@ export function createCharges(deps: ChargesDeps): Charges {
     return { ok: true, charge: (await selectCharge(pool, c.id, clock.nowMs()))! };
   }
 
+  /**
+   * A waiting charge counted nothing (the allowance and the limits are counted when its intent is
+   * claimed, as for an expired one), so declining it gives nothing back. The charge's row is
+   * locked first, then its intent, which is cancelled only while it is still open: a
+   * confirmation claims the intent's row with the same condition, so of the two exactly one
+   * changes it, and a decline that comes second rolls back.
+   */
+  async function decline(
+    payerId: string,
+    chargeId: string,
+  ): Promise<PaymentResult<{ charge: Charge }>> {
+    const at = now();
+    try {
+      await withTransaction(pool, async (tx) => {
+        const { rows } = await tx.query<{ merchant_id: string; payment_intent_id: string }>(
+          `UPDATE charges SET status = 'failed', failure_code = $3, updated_at = $4
+            WHERE id = $1 AND payer_id = $2 AND status = 'requires_confirmation'
+            RETURNING merchant_id, payment_intent_id`,
+          [chargeId, payerId, DECLINED_BY_PAYER, at],
+        );
+        const row = rows[0];
+        if (row === undefined) throw new Refusal(await notDeclinable(tx, payerId, chargeId));
+        const { rowCount } = await tx.query(
+          `UPDATE payment_intents SET status = 'canceled', cancellation_reason = $2, updated_at = $3
+            WHERE id = $1 AND status = 'requires_payment' AND expires_at > $3`,
+          [row.payment_intent_id, DECLINED_BY_PAYER, at],
+        );
+        if (rowCount !== 1) throw new Refusal(failure('charge_not_pending'));
+        const c = { id: chargeId, merchantId: row.merchant_id, intentId: row.payment_intent_id };
+        await announce(tx, c, 'charge.failed', 'failed', DECLINED_BY_PAYER);
+      });
+    } catch (error) {
+      if (error instanceof Refusal) return error.outcome;
+      throw error;
+    }
+    return { ok: true, charge: (await selectCharge(pool, chargeId, clock.nowMs()))! };
+  }
+
+  /** Why a charge cannot be declined: not the payer's (not found), or no longer waiting. */
+  async function notDeclinable(tx: Executor, payerId: string, chargeId: string) {
+    const found = await selectCharge(tx, chargeId, clock.nowMs());
+    return found?.payerId === payerId
+      ? failure('charge_not_pending')
+      : failure('charge_not_found', { param: 'id' });
+  }
+
   async function charge(
     merchant: Merchant,
     input: ChargeInput,
@@ -724,6 +779,7 @@ export function createCharges(deps: ChargesDeps): Charges {
     },
 
     charge,
+    decline,
 
     async getCharge(merchantId, chargeId) {
       const found = await selectCharge(pool, chargeId, clock.nowMs());

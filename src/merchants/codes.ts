@@ -249,6 +249,14 @@ export const merchantCodes = {
     retryable: false,
     title: { en: 'No such charge', 'zh-CN': '扣款不存在' },
   },
+  charge_not_pending: {
+    status: 409,
+    retryable: false,
+    title: {
+      en: 'This charge is no longer waiting for your confirmation',
+      'zh-CN': '该扣款已不在等待您确认',
+    },
+  },
 } as const satisfies Record<string, CodeSpec>;
 
 export type MerchantCode = keyof typeof merchantCodes;

@@ -42,8 +42,8 @@ export type {
   ChargeStatus,
   PaymentCodeDevice,
 } from './charges.js';
-export { HEBAO_QR_ID, intentCode, personalCode, scan, staticCode } from './qr.js';
-export type { Person, Scanned } from './qr.js';
+export { HEBAO_QR_ID, intentCode, personalCode, scan, scanIntent, staticCode } from './qr.js';
+export type { Person, Scanned, ScanDeps } from './qr.js';
 export { createSettlements } from './settlements.js';
 export type { Settlement, Settlements, SettlementsDeps, SettlementStatus } from './settlements.js';
 export { MERCHANT_EVENT_TYPES } from './event-types.js';

@@ -134,6 +134,8 @@ export interface Payments {
   payable(intentId: string): Promise<PaymentResult<{ intent: PaymentIntent; merchant: Merchant }>>;
   /** The intent found by the one-time reference of its dynamic QR code. */
   intentByReference(reference: string): Promise<PaymentIntent | undefined>;
+  /** Any merchant's intent by its id (a payment link); the caller decides what the payer sees. */
+  intentById(intentId: string): Promise<PaymentIntent | undefined>;
   /**
    * Whether the payer's wallet in the intent's currency cannot cover it now, so that paying it
    * takes a conversion. Opens that wallet (empty) if the payer has none, as paying would.
@@ -480,6 +482,7 @@ export function createPayments(deps: PaymentsDeps): Payments {
     capture: holds.capture,
     payable,
     intentByReference: (reference) => selectIntentByReference(pool, reference),
+    intentById: (intentId) => selectIntent(pool, intentId),
 
     async conversionNeeded(payerId, intent) {
       const user = await identity.identity.getUser(payerId);

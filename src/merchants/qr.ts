@@ -72,21 +72,23 @@ export type Scanned =
     }
   | MerchantFailure;
 
+export interface ScanDeps {
+  readonly merchant: (id: string) => Promise<Merchant | undefined>;
+  /** A verified user by id; anyone else is undefined. */
+  readonly person: (id: string) => Promise<Person | undefined>;
+  readonly payments: Payments;
+  /** Who is looking: an intent reserved for another payer is unknown to them. */
+  readonly payerId: string;
+  readonly nowMs: number;
+}
+
 /**
  * What a scanned payload would pay. Damaged or malformed payloads get the codec's code; a sound
- * EMVCo code of another network, or one naming no Hebao merchant or intent, is `qr_unknown`; a
- * paid intent's code is `qr_used` and an expired or cancelled one `qr_expired`.
+ * EMVCo code of another network, or one naming no Hebao merchant or intent (or an intent
+ * reserved for another payer), is `qr_unknown`; a paid intent's code is `qr_used` and an expired
+ * or cancelled one `qr_expired`.
  */
-export async function scan(
-  payload: string,
-  deps: {
-    readonly merchant: (id: string) => Promise<Merchant | undefined>;
-    /** A verified user by id; anyone else is undefined. */
-    readonly person: (id: string) => Promise<Person | undefined>;
-    readonly payments: Payments;
-    readonly nowMs: number;
-  },
-): Promise<Scanned> {
+export async function scan(payload: string, deps: ScanDeps): Promise<Scanned> {
   const decoded = decodeMpm(payload);
   if (!decoded.ok) return failure(decoded.code, { detail: decoded.detail, param: 'payload' });
   const isHebao = decoded.payload.merchantAccounts.some((a) => a.globallyUniqueId === HEBAO_QR_ID);
@@ -109,11 +111,35 @@ export async function scan(
   if (code.initiation === 'static') return { ok: true, kind: 'merchant', merchant };
   const reference = code.additionalData?.referenceLabel ?? '';
   const intent = await deps.payments.intentByReference(reference);
-  if (intent === undefined || intent.merchantId !== merchant.id) {
+  if (intent === undefined || intent.merchantId !== merchant.id || !visible(intent, deps)) {
     return failure('qr_unknown', { param: 'payload' });
   }
+  return openIntent(merchant, intent, deps.nowMs);
+}
+
+/**
+ * What a payment link (`/pay/<intent id>`) would pay, answered as the scan of the intent's
+ * dynamic code is: links are shared, so anyone signed in may look one up, except an intent
+ * reserved for another payer, which is as unknown as one that does not exist.
+ */
+export async function scanIntent(intentId: string, deps: ScanDeps): Promise<Scanned> {
+  const intent = await deps.payments.intentById(intentId);
+  if (intent === undefined || !visible(intent, deps)) {
+    return failure('qr_unknown', { param: 'payment_intent' });
+  }
+  const merchant = await deps.merchant(intent.merchantId);
+  if (merchant === undefined) return failure('qr_unknown', { param: 'payment_intent' });
+  if (merchant.status !== 'active') return failure('merchant_not_active');
+  return openIntent(merchant, intent, deps.nowMs);
+}
+
+function visible(intent: PaymentIntent, deps: ScanDeps): boolean {
+  return intent.reservedFor === null || intent.reservedFor === deps.payerId;
+}
+
+function openIntent(merchant: Merchant, intent: PaymentIntent, nowMs: number): Scanned {
   if (intent.status === 'canceled') return failure('qr_expired');
   if (intent.status !== 'requires_payment') return failure('qr_used');
-  if (intent.expiresAt.getTime() <= deps.nowMs) return failure('qr_expired');
+  if (intent.expiresAt.getTime() <= nowMs) return failure('qr_expired');
   return { ok: true, kind: 'payment_intent', merchant, intent };
 }

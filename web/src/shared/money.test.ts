@@ -12,7 +12,7 @@ describe('formatMoney', () => {
     [{ amount: '12.345', currency: 'KWD' }, 'KD 12.345'],
     [{ amount: '5.00', currency: 'USD' }, '$5.00'],
     [{ amount: '90071992547409.93', currency: 'CNY' }, '¥90,071,992,547,409.93'],
-  ])('%j is %s', (value, text) => {
+  ])('formats %j', (value, text) => {
     expect(formatMoney(value)).toBe(text);
   });
 
@@ -68,7 +68,7 @@ describe('parseAmountInput', () => {
 
   it('round-trips through the canonical form', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 1n, max: 10n ** 15n }), (minor) => {
+      fc.property(fc.bigInt({ min: 1n, max: 999_999_999_999_999n }), (minor) => {
         const text = `${minor / 100n}.${(minor % 100n).toString().padStart(2, '0')}`;
         const parsed = parseAmountInput(text, 'CNY');
         expect(parsed).toMatchObject({ ok: true, minor });

@@ -84,6 +84,17 @@ const chargeJson = (c: Charge): Static<typeof ChargeSchema> => ({
   paid_at: c.paidAt?.toISOString() ?? null,
 });
 
+/** A charge as its payer sees it: not the merchant's fee or metadata. */
+const PayerChargeSchema = Type.Omit(ChargeSchema, ['fee', 'metadata'], {
+  title: 'PayerCharge',
+  additionalProperties: false,
+});
+
+const payerChargeJson = (c: Charge): Static<typeof PayerChargeSchema> => {
+  const { fee: _fee, metadata: _metadata, ...rest } = chargeJson(c);
+  return rest;
+};
+
 const CreateCharge = Type.Object(
   {
     payment_code: Type.String({
@@ -174,6 +185,34 @@ export function chargeRoutes(app: FastifyInstance, deps: MerchantRouteDeps): voi
         throw merchantProblem({ ok: false, code: 'charge_not_found', param: 'id' });
       }
       return chargeJson(found);
+    },
+  );
+
+  api.post(
+    '/v1/charges/:id/decline',
+    {
+      config: { auth: 'user', idempotency: 'optional' },
+      schema: {
+        tags: ['payments'],
+        summary: 'Decline a charge of your payment code that waits for your confirmation',
+        description:
+          'The charge fails with `failure_code` `declined_by_payer` and its payment intent is cancelled; the merchant gets `charge.failed`. Only a charge in `requires_confirmation` can be declined, and of a decline and a confirmation at once exactly one wins.',
+        params: Type.Object({ id: ChargeId }, { additionalProperties: false }),
+        response: {
+          200: PayerChargeSchema,
+          ...errorResponses(
+            'unauthenticated',
+            'csrf_token_invalid',
+            'charge_not_found',
+            'charge_not_pending',
+          ),
+        },
+      },
+    },
+    async (request) => {
+      const result = await deps.charges.decline(authOf(request).user.id, request.params.id);
+      if (!result.ok) throw merchantProblem(result);
+      return payerChargeJson(result.charge);
     },
   );
 }

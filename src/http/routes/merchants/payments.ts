@@ -4,8 +4,10 @@ import {
   intentCode,
   personalCode,
   scan,
+  scanIntent,
   type PaymentIntent,
   type Merchant,
+  type ScanDeps,
 } from '../../../merchants/index.js';
 import { limits } from '../../../limits.js';
 import { isCurrencyCode, parseAmount } from '../../../money/index.js';
@@ -81,6 +83,23 @@ const CaptureBody = Type.Object(
     ),
   },
   { additionalProperties: false },
+);
+
+/** Exactly one of the two: the schema's property counts say so, so Ajv refuses both or neither. */
+const ScanBody = Type.Object(
+  {
+    payload: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 1024, description: 'A scanned QR payload.' }),
+    ),
+    payment_intent: Type.Optional(IntentId),
+  },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    maxProperties: 1,
+    description:
+      'Exactly one of `payload` (a scanned QR payload) and `payment_intent` (the intent of a payment link, `/pay/{id}`).',
+  },
 );
 
 /** A positive amount in `currency`, or a validation problem naming `param`. */
@@ -398,11 +417,10 @@ export function paymentRoutes(app: FastifyInstance, deps: MerchantRouteDeps): vo
       config: { auth: 'user' },
       schema: {
         tags: ['payments'],
-        summary: 'What a scanned QR payload would pay',
-        body: Type.Object(
-          { payload: Type.String({ minLength: 1, maxLength: 1024 }) },
-          { additionalProperties: false },
-        ),
+        summary: 'What a scanned QR payload, or a payment link’s intent, would pay',
+        description:
+          'Send exactly one of `payload` (a scanned code) and `payment_intent` (the id of a payment link, `/pay/{id}`). A payment link is answered as the scan of its dynamic code, with the same problems; an intent reserved for another payer is `qr_unknown`.',
+        body: ScanBody,
         response: {
           200: Type.Object(
             {
@@ -463,7 +481,7 @@ export function paymentRoutes(app: FastifyInstance, deps: MerchantRouteDeps): vo
       },
     },
     async (request) => {
-      const scanned = await scan(request.body.payload, {
+      const scanDeps: ScanDeps = {
         merchant: (id) => deps.merchants.get(id),
         person: async (id) => {
           const user = await deps.identity.identity.getUser(id);
@@ -472,8 +490,14 @@ export function paymentRoutes(app: FastifyInstance, deps: MerchantRouteDeps): vo
             : undefined;
         },
         payments: deps.payments,
+        payerId: authOf(request).user.id,
         nowMs: deps.clock.nowMs(),
-      });
+      };
+      const { payload, payment_intent: intentId } = request.body;
+      const scanned =
+        payload === undefined
+          ? await scanIntent(intentId ?? '', scanDeps)
+          : await scan(payload, scanDeps);
       if (!scanned.ok) throw merchantProblem(scanned);
       if (scanned.kind === 'person') {
         return {

@@ -12,25 +12,24 @@ import './pay/pay.css';
 
 const INTENT_ID = /^pi_[0-9A-HJKMNP-TV-Z]{26}$/;
 
+type ScanBody = { readonly payload: string } | { readonly payment_intent: string };
+
 /**
- * A payment page opened from outside the app: `/pay/<payload>` carries a collection code (from
- * an NFC tag or a shared link) and is looked up like a scan, then paid on this page.
- * `/pay/pi_…` is a merchant's payment link; the API has no route yet that lets the payer read an
- * intent by its id, so the page says so and offers the scanner.
+ * A payment page opened from outside the app, looked up like a scan and paid on this page:
+ * `/pay/pi_…` is a merchant's payment link (the API's `payment_link`), read with
+ * `POST /v1/scans { payment_intent }`; `/pay/<payload>` carries a collection code (from an NFC
+ * tag or a shared link), read with `POST /v1/scans { payload }`.
  */
 export default function PayLink() {
   const { t } = useTranslation('scan');
   const navigate = useNavigate();
   const { id = '' } = useParams();
   const [paid, setPaid] = useState(false);
-  const isIntentLink = INTENT_ID.test(id);
-  const payload = isIntentLink
-    ? undefined
-    : paymentPayloadFromUri(window.location.href, payRequestBase());
+  const body = scanBodyOf(id);
   const scan = useQuery({
-    queryKey: ['pay-link', payload],
-    queryFn: () => api<Scanned>('/v1/scans', { method: 'POST', body: { payload } }),
-    enabled: payload !== undefined,
+    queryKey: ['pay-link', body],
+    queryFn: () => api<Scanned>('/v1/scans', { method: 'POST', body }),
+    enabled: body !== undefined,
     staleTime: Infinity,
     refetchOnWindowFocus: false,
     retry: false,
@@ -43,11 +42,11 @@ export default function PayLink() {
       </Link>
     </p>
   );
-  if (isIntentLink || payload === undefined) {
+  if (body === undefined) {
     return (
       <Page title={t('payLink.title')}>
         <div className="notice notice-info">
-          <p>{isIntentLink ? t('payLink.unsupported') : t('payLink.invalid')}</p>
+          <p>{t('payLink.invalid')}</p>
         </div>
         {scanInstead}
       </Page>
@@ -74,4 +73,11 @@ export default function PayLink() {
       )}
     </Page>
   );
+}
+
+/** What to ask `POST /v1/scans` for this page's path, or undefined when it holds no payment. */
+function scanBodyOf(id: string): ScanBody | undefined {
+  if (INTENT_ID.test(id)) return { payment_intent: id };
+  const payload = paymentPayloadFromUri(window.location.href, payRequestBase());
+  return payload === undefined ? undefined : { payload };
 }

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { pendingCharges } from './PendingCharges';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ApiError } from '../../../shared/api';
+import { declineCharge, pendingCharges } from './PendingCharges';
 
 const NOW = Date.parse('2026-11-23T17:20:00Z');
 
@@ -38,5 +39,39 @@ describe('pending charges', () => {
   it('skip events whose data is not a charge', () => {
     const broken = confirmation('pi_x', '2026-11-23T17:24:00Z', '12.5');
     expect(pendingCharges([broken], NOW)).toEqual([]);
+  });
+});
+
+describe('declining a charge', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  function answer(status: number, body: unknown) {
+    const fetch = vi.fn(
+      async () =>
+        new Response(JSON.stringify(body), {
+          status,
+          headers: { 'content-type': 'application/json' },
+        }),
+    );
+    vi.stubGlobal('fetch', fetch);
+    return fetch;
+  }
+
+  it('posts to the charge’s decline route', async () => {
+    const fetch = answer(200, { id: 'chg_a', status: 'failed', failure_code: 'declined_by_payer' });
+    await declineCharge('chg_a');
+    expect(fetch).toHaveBeenCalledWith(
+      '/v1/charges/chg_a/decline',
+      expect.objectContaining({ method: 'POST' }),
+    );
+  });
+
+  it('throws the API’s problem when the charge is no longer waiting', async () => {
+    answer(409, { code: 'charge_not_pending', title: 'No longer waiting' });
+    const declined = declineCharge('chg_b');
+    await expect(declined).rejects.toBeInstanceOf(ApiError);
+    await expect(declined).rejects.toMatchObject({ code: 'charge_not_pending' });
   });
 });

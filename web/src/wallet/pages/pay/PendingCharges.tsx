@@ -1,4 +1,4 @@
-import { useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatAmount, isCurrencyCode } from '../../../../../src/money/index';
@@ -10,9 +10,11 @@ import type { Scanned } from './types';
 /**
  * Charges by payment code above the allowance wait for the payer: the API tells the payer with
  * a `payment.requires_confirmation` event, and the payer pays the charge's intent like any
- * other (`POST /v1/payment-intents/{id}/confirm`, with step-up). A charge is pending while it
- * has not expired and no later event of its intent (paid, failed) has come. There is no route
- * to refuse one: declining hides it here, and the API cancels it when it expires.
+ * other (`POST /v1/payment-intents/{id}/confirm`, with step-up), or declines it
+ * (`POST /v1/charges/{id}/decline`: the charge fails and the merchant is told at once). A charge
+ * is pending while it has not expired, no later event of its intent (paid, failed) has come, and
+ * it was not declined here (the API sends the payer no event for a decline, so the ids declined
+ * in this session are kept in sessionStorage).
  */
 interface UserEvent {
   readonly id: string;
@@ -76,6 +78,11 @@ function chargeOf(data: Readonly<Record<string, unknown>>): PendingCharge | unde
   };
 }
 
+/** Declines a waiting charge; the API answers `charge_not_pending` once it is settled. */
+export async function declineCharge(chargeId: string): Promise<void> {
+  await api(`/v1/charges/${encodeURIComponent(chargeId)}/decline`, { method: 'POST' });
+}
+
 function declinedIds(): string[] {
   try {
     const value = JSON.parse(sessionStorage.getItem(DECLINED_KEY) ?? '[]') as unknown;
@@ -98,11 +105,15 @@ export function PendingChargesSection() {
   const time = (iso: string | null): string =>
     new Intl.DateTimeFormat(i18n.language, { timeStyle: 'short' }).format(new Date(iso ?? 0));
 
-  const decline = (charge: PendingCharge): void => {
-    const next = [...declined, charge.chargeId];
-    sessionStorage.setItem(DECLINED_KEY, JSON.stringify(next));
-    setDeclined(next);
-  };
+  const decline = useMutation({
+    mutationFn: declineCharge,
+    onSuccess: (_, chargeId) => {
+      const next = [...declined, chargeId];
+      sessionStorage.setItem(DECLINED_KEY, JSON.stringify(next));
+      setDeclined(next);
+    },
+    onSettled: () => void events.refetch(),
+  });
   const close = (): void => {
     setConfirming(null);
     setPaid(false);
@@ -120,6 +131,7 @@ export function PendingChargesSection() {
       <h2 id="paycode-pending">{t('pending.heading')}</h2>
       <p className="muted">{t('pending.intro')}</p>
       {waiting.length === 0 ? <p>{t('pending.none')}</p> : null}
+      {decline.isError ? <ErrorNotice error={decline.error} /> : null}
       <ul className="list">
         {waiting.map((charge) => (
           <li key={charge.chargeId}>
@@ -132,7 +144,12 @@ export function PendingChargesSection() {
             </p>
             <div className="form-actions">
               <Button onClick={() => setConfirming(charge)}>{t('pending.confirm')}</Button>
-              <Button variant="secondary" onClick={() => decline(charge)}>
+              <Button
+                variant="secondary"
+                busy={decline.isPending && decline.variables === charge.chargeId}
+                disabled={decline.isPending}
+                onClick={() => decline.mutate(charge.chargeId)}
+              >
                 {t('pending.decline')}
               </Button>
             </div>
@@ -140,8 +157,7 @@ export function PendingChargesSection() {
         ))}
         {refused.map((charge) => (
           <li key={charge.chargeId} className="muted">
-            {merchantName(charge, i18n.language)}:{' '}
-            {t('pending.declined', { time: time(charge.scanned.expires_at) })}
+            {merchantName(charge, i18n.language)}: {t('pending.declined')}
           </li>
         ))}
       </ul>
