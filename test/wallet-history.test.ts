@@ -1,6 +1,6 @@
 /**
  * Goal: the history shows every movement a user made or received — P2P (both sides), top-ups,
- * withdrawals and conversions — and only theirs: receipts carry a status timeline taken from the
+ * withdrawals, conversions, payments to merchants and their refunds — and only theirs: receipts carry a status timeline taken from the
  * stored timestamps, filters and cursors select exactly the right rows, the CSV export escapes
  * what users typed and streams any number of rows in bounded memory, the monthly statement adds
  * up to the ledger's balances, and the spending insights total outgoing completed money by
@@ -32,6 +32,7 @@ import {
 } from '../src/wallet/history.js';
 import { IDENTITY_T0, type IdentityHarness, type SignedInUser } from './identity-app.js';
 import { createIdentityHarness } from './identity-app.js';
+import { merchantFixtures, type Shop } from './merchant-fixtures.js';
 
 const TIME_ZONE = loadConfig({}).timeZone;
 
@@ -132,6 +133,13 @@ async function receipt(who: SignedInUser, id: string) {
     transfer: { hold_reason: string | null; release_at: string | null } | null;
     card: { id: string; brand: string; last4: string } | null;
     conversion: { sell: { amount: string }; buy: { amount: string } } | null;
+    merchant: {
+      id: string;
+      name_zh: string;
+      name_en: string;
+      payment_intent_id: string;
+      refund_id: string | null;
+    } | null;
   }>();
 }
 
@@ -240,6 +248,7 @@ describe('receipts', () => {
       failure_code: null,
       card: null,
       conversion: null,
+      merchant: null,
       transfer: { payer_id: alice.userId, payee_id: bob.userId, arrival: 'instant' },
     });
     expect(mine.timeline).toEqual([
@@ -429,7 +438,8 @@ describe('the list', () => {
 
   it('keeps every id within the slack of its creation time, so date ranges are id ranges', async () => {
     const { rows } = await h.db.pool.query<{ id: string; created_at: Date }>(
-      'SELECT id, created_at FROM wallet_history',
+      // Intents nobody paid are rows without a user.
+      'SELECT id, created_at FROM wallet_history WHERE user_id IS NOT NULL',
     );
     expect(rows.length).toBeGreaterThan(10);
     for (const row of rows) {
@@ -441,6 +451,305 @@ describe('the list', () => {
     }
     const window = idWindow({}, { createdGte: new Date(IDENTITY_T0) });
     expect(window.idGte! < `trf_${ulidBody(IDENTITY_T0, new Uint8Array(10))}`).toBe(true);
+  });
+});
+
+describe('merchant payments and refunds', () => {
+  const merchants = merchantFixtures(() => h);
+
+  function shopWith(mcc: string, nameEn: string, nameZh: string): Promise<Shop> {
+    return merchants.shop({
+      merchant: { name_zh: nameZh, name_en: nameEn, mcc, city: 'Shanghai', country: 'CN' },
+    });
+  }
+
+  async function paidIntent(s: Shop, payer: SignedInUser, amount: string, extra = {}) {
+    const created = await merchants.createIntent(s, amount, extra);
+    expect(created.statusCode, created.body).toBe(201);
+    const confirmed = await merchants.confirm(payer, created.json().id);
+    expect(confirmed.statusCode, confirmed.body).toBe(200);
+    return confirmed.json<{ id: string; status: string }>();
+  }
+
+  async function transferOf(table: 'payment_intents' | 'refunds', id: string): Promise<string> {
+    const { rows } = await h.db.pool.query<{ transfer_id: string }>(
+      `SELECT transfer_id FROM ${table} WHERE id = $1`,
+      [id],
+    );
+    return rows[0]!.transfer_id;
+  }
+
+  function currentMonth(): string {
+    const format = new Intl.DateTimeFormat('en-CA', {
+      timeZone: TIME_ZONE,
+      year: 'numeric',
+      month: '2-digit',
+    });
+    return format.format(new Date(h.clock.nowMs()));
+  }
+
+  it('lists payments and refunds newest first, with receipts for the payer alone, counted in insights and the statement', async () => {
+    const coffee = await shopWith('5814', 'Hebao Coffee', '荷包咖啡');
+    const market = await shopWith('5411', 'Hebao Market', '荷包超市');
+    const hotel = await shopWith('7011', 'Hebao Hotel', '荷包酒店');
+    let payer = await user(100_000n);
+    const month = currentMonth();
+
+    // A dynamic QR payment, a static-code payment, a partial refund, a hold captured in part.
+    const latte = await paidIntent(coffee, payer, '25.00', { description: 'Latte' });
+    expect(latte.status).toBe('succeeded');
+    h.clock.advanceMs(1000);
+    const staticPaid = await h.inject({
+      method: 'POST',
+      url: '/v1/merchant-payments',
+      headers: { ...payer.bearer, 'idempotency-key': randomUUID() },
+      payload: { merchant: market.id, amount: cny('12.34'), note: 'Apples' },
+    });
+    expect(staticPaid.statusCode, staticPaid.body).toBe(201);
+    h.clock.advanceMs(1000);
+    const refunded = await merchants.refund(coffee, latte.id, '5.00');
+    expect(refunded.json()).toMatchObject({ status: 'succeeded' });
+    h.clock.advanceMs(1000);
+    const room = await paidIntent(hotel, payer, '80.00', { capture_method: 'manual' });
+    expect(room.status).toBe('requires_capture');
+
+    const ids = {
+      room: await transferOf('payment_intents', room.id),
+      refund: await transferOf('refunds', refunded.json().id),
+      apples: await transferOf('payment_intents', staticPaid.json().id),
+      latte: await transferOf('payment_intents', latte.id),
+    };
+    const rows = (e: HistoryEntry) => [
+      e.id,
+      e.type,
+      e.direction,
+      e.counterpartyId,
+      e.amountMinor,
+      e.status,
+      e.category,
+      e.note,
+    ];
+    const listed = await history.list(payer.userId, { limit: 10 });
+    expect(listed.data.map(rows)).toEqual([
+      [ids.room, 'merchant_payment', 'outgoing', hotel.id, 8_000n, 'held', 'merchants', null],
+      [ids.refund, 'refund', 'incoming', coffee.id, 500n, 'completed', 'refunds', null],
+      [
+        ids.apples,
+        'merchant_payment',
+        'outgoing',
+        market.id,
+        1_234n,
+        'completed',
+        'groceries',
+        'Apples',
+      ],
+      [
+        ids.latte,
+        'merchant_payment',
+        'outgoing',
+        coffee.id,
+        2_500n,
+        'completed',
+        'dining',
+        'Latte',
+      ],
+    ]);
+    const held = await receipt(payer, ids.room);
+    expect(steps(held)).toEqual(['created', 'held']);
+
+    h.clock.advanceMs(1000);
+    const captured = await h.inject({
+      method: 'POST',
+      url: `/v1/payment-intents/${room.id}/capture`,
+      headers: { ...hotel.auth, 'idempotency-key': randomUUID() },
+      payload: { amount: '60.00' },
+    });
+    expect(captured.statusCode, captured.body).toBe(200);
+    payer = await again(payer);
+
+    // Filters, over HTTP too.
+    const typed = async (query: string) =>
+      (await get(payer, `/v1/transactions?${query}`))
+        .json<{ data: Array<{ id: string }> }>()
+        .data.map((e) => e.id);
+    expect(await typed('type=merchant_payment')).toEqual([ids.room, ids.apples, ids.latte]);
+    expect(await typed('type=refund')).toEqual([ids.refund]);
+    expect(await typed(`counterparty=${coffee.id}`)).toEqual([ids.refund, ids.latte]);
+    expect(await typed('direction=outgoing&status=completed')).toEqual([
+      ids.room,
+      ids.apples,
+      ids.latte,
+    ]);
+
+    // Receipts, with the merchant.
+    const coffeeNames = { id: coffee.id, name_zh: '荷包咖啡', name_en: 'Hebao Coffee' };
+    const latteReceipt = await receipt(payer, ids.latte);
+    expect(latteReceipt).toMatchObject({
+      type: 'merchant_payment',
+      direction: 'outgoing',
+      status: 'completed',
+      amount: cny('25.00'),
+      category: 'dining',
+      transfer: null,
+      card: null,
+      conversion: null,
+      merchant: { ...coffeeNames, payment_intent_id: latte.id, refund_id: null },
+    });
+    expect(steps(latteReceipt)).toEqual(['created', 'completed']);
+    const refundReceipt = await receipt(payer, ids.refund);
+    expect(refundReceipt).toMatchObject({
+      type: 'refund',
+      direction: 'incoming',
+      amount: cny('5.00'),
+      failure_code: null,
+      merchant: { ...coffeeNames, payment_intent_id: latte.id, refund_id: refunded.json().id },
+    });
+    expect(steps(refundReceipt)).toEqual(['created', 'completed']);
+    expect((await receipt(payer, ids.apples)).merchant).toEqual({
+      id: market.id,
+      name_zh: '荷包超市',
+      name_en: 'Hebao Market',
+      payment_intent_id: staticPaid.json().id,
+      refund_id: null,
+    });
+    const roomReceipt = await receipt(payer, ids.room);
+    expect([roomReceipt.status, roomReceipt.amount, steps(roomReceipt)]).toEqual([
+      'completed',
+      cny('60.00'),
+      ['created', 'held', 'completed'],
+    ]);
+    expect(roomReceipt.timeline[2]!.at).toBe(iso(h.clock.nowMs()));
+
+    // Nobody else reads them: not another user, not the merchant's owner.
+    const stranger = await user();
+    for (const id of Object.values(ids)) {
+      for (const who of [stranger, coffee.owner, hotel.owner]) {
+        expect((await get(who, `/v1/transactions/${id}`)).statusCode).toBe(404);
+      }
+    }
+    expect((await history.list(coffee.owner.userId, { limit: 10 })).data).toEqual([]);
+
+    // Insights: spending by the merchants' categories; the refund is not netted.
+    const insights = await get(payer, `/v1/insights/spending?month=${month}`);
+    expect(insights.json().currencies).toEqual([
+      {
+        currency: 'CNY',
+        total: cny('97.34'),
+        categories: [
+          { category: 'merchants', amount: cny('60.00'), count: 1 },
+          { category: 'dining', amount: cny('25.00'), count: 1 },
+          { category: 'groceries', amount: cny('12.34'), count: 1 },
+        ],
+      },
+    ]);
+
+    // The statement has lines of their own, and still adds up.
+    const statement = (await get(payer, `/v1/statements/${month}`)).json();
+    const [mine] = statement.currencies as Array<Record<string, { amount: string } | unknown[]>>;
+    expect(mine).toEqual({
+      currency: 'CNY',
+      opening_balance: cny('0.00'),
+      closing_balance: cny('907.66'),
+      money_in: cny('1005.00'),
+      money_out: cny('97.34'),
+      by_type: [
+        { type: 'merchant_payment', money_in: cny('0.00'), money_out: cny('97.34') },
+        { type: 'refund', money_in: cny('5.00'), money_out: cny('0.00') },
+        { type: 'other', money_in: cny('1000.00'), money_out: cny('0.00') },
+      ],
+    });
+    expect(await totals(payer)).toEqual({ CNY: '907.66' });
+    expect(statement.transactions.map((t: { id: string; type: string }) => [t.id, t.type])).toEqual(
+      [
+        [ids.room, 'merchant_payment'],
+        [ids.refund, 'refund'],
+        [ids.apples, 'merchant_payment'],
+        [ids.latte, 'merchant_payment'],
+      ],
+    );
+  });
+
+  it('lists a cancelled hold as cancelled, and a payment that failed not at all', async () => {
+    const hotel = await shopWith('7011', 'Hebao Hotel', '荷包酒店');
+    const cinema = await shopWith('7832', 'Hebao Cinema', '荷包影院');
+    const payer = await user(10_000n);
+    const room = await paidIntent(hotel, payer, '30.00', { capture_method: 'manual' });
+    // 90.00 is within the exempt amount, more than the 70.00 left beside the hold.
+    const short = await merchants.createIntent(cinema, '90.00');
+    const refused = await merchants.confirm(payer, short.json().id);
+    expect(refused.json()).toMatchObject({ status: 402, code: 'insufficient_funds' });
+    h.clock.advanceMs(1000);
+    const cancelled = await h.inject({
+      method: 'POST',
+      url: `/v1/payment-intents/${room.id}/cancel`,
+      headers: hotel.auth,
+    });
+    expect(cancelled.json()).toMatchObject({ status: 'canceled' });
+    const listed = await history.list(payer.userId, { limit: 10 });
+    expect(listed.data.map((e) => [e.type, e.status, e.amountMinor, e.category])).toEqual([
+      ['merchant_payment', 'cancelled', 3_000n, 'merchants'],
+    ]);
+    const r = await receipt(payer, listed.data[0]!.id);
+    expect(steps(r)).toEqual(['created', 'held', 'cancelled']);
+    expect(r.timeline[2]!.at).toBe(iso(h.clock.nowMs()));
+    expect(await totals(payer)).toEqual({ CNY: '100.00' });
+  });
+
+  it('reads a page of a long merchant history from the (payer, transfer) indexes', async () => {
+    const coffee = await shopWith('5814', 'Hebao Coffee', '荷包咖啡');
+    const payer = await user();
+    const others = await user();
+    const bulkMs = IDENTITY_T0 - 40 * 24 * 3_600_000;
+    // One row in a hundred is the payer's: the (payer, transfer) indexes beat the transfer id's.
+    const payers = [payer.userId, ...Array<string>(99).fill(others.userId)];
+    await insertMerchantPayments(payers, coffee.id, 20_000, bulkMs);
+    await h.db.pool.query('ANALYZE payment_intents');
+    await h.db.pool.query('ANALYZE refunds');
+    const cursor = `trf_${ulidBody(bulkMs + 10_000, new Uint8Array(10))}`;
+    const plan = await h.db.pool.query<{ 'QUERY PLAN': string }>(
+      `EXPLAIN SELECT id FROM wallet_history WHERE user_id = $1 AND id < $2
+        ORDER BY id DESC LIMIT 51`,
+      [payer.userId, cursor],
+    );
+    const planText = plan.rows.map((r) => r['QUERY PLAN']).join('\n');
+    expect(planText).toContain('Merge Append');
+    expect(planText).toContain('payment_intents_payer_transfer');
+    expect(planText).toContain('refunds_payer');
+    expect(planText).not.toContain('Seq Scan');
+    expect(planText).not.toMatch(/->\s+Sort\b/);
+    const page = await history.list(payer.userId, { limit: 50, startingAfter: cursor });
+    expect(page.data).toHaveLength(50);
+    expect(page.data.map((e) => e.type)).toContain('refund');
+    for (const e of page.data) expect(e.id < cursor).toBe(true);
+    // A merchant payment was made when its transfer id says (the bulk ids carry `bulkMs`).
+    const newest = page.data.find((e) => e.type === 'merchant_payment')!;
+    expect(newest.createdAt.getTime()).toBe(bulkMs);
+  });
+
+  it('sorts merchant categories by MCC and ledger codes under their lines', async () => {
+    const { rows } = await h.db.pool.query<{ mcc: string; category: string }>(
+      `SELECT mcc, hebao_mcc_category(mcc) AS category
+         FROM unnest($1::text[]) AS mcc`,
+      [['5812', '5499', '4121', '5542', '5651', '5999', '4900', '7995', '7011', '0742']],
+    );
+    expect(rows.map((r) => r.category)).toEqual([
+      'dining',
+      'groceries',
+      'transport',
+      'transport',
+      'shopping',
+      'shopping',
+      'bills',
+      'entertainment',
+      'merchants',
+      'merchants',
+    ]);
+    expect(
+      ['merchant_payment', 'merchant_authorization', 'merchant_capture', 'merchant_refund'].map(
+        statementTypeOf,
+      ),
+    ).toEqual(['merchant_payment', 'merchant_payment', 'merchant_payment', 'refund']);
+    expect(statementTypeOf('merchant_fee')).toBe('other');
   });
 });
 
@@ -603,6 +912,42 @@ async function insertTransfers(payerId: string, payeeId: string, count: number, 
        FROM generate_series(1, $5::int) g,
             LATERAL (SELECT $4::timestamptz + g * interval '1 millisecond' AS at) t`,
     [payerId, payeeId, ulidBody(atMs, new Uint8Array(10)).slice(0, 10), new Date(atMs), count],
+  );
+}
+
+/**
+ * `count` paid intents of `merchantId`, by each of `payerIds` in turn, a millisecond apart from
+ * `atMs`, and a refund of every seventh, straight into the tables (the view reads nothing else).
+ */
+async function insertMerchantPayments(
+  payerIds: readonly string[],
+  merchantId: string,
+  count: number,
+  atMs: number,
+) {
+  const idTime = ulidBody(atMs, new Uint8Array(10)).slice(0, 10);
+  const at = new Date(atMs);
+  await h.db.pool.query(
+    `INSERT INTO payment_intents (id, merchant_id, amount_minor, currency, description, metadata,
+       capture_method, status, reference, expires_at, payer_id, transfer_id,
+       amount_received_minor, created_at, updated_at, paid_at)
+     SELECT 'pi_' || $3::text || upper(lpad(to_hex(g), 16, '0')), $2::text, 100 + g, 'CNY',
+            'bulk ' || g, '{}', 'automatic', 'succeeded', 'BULK' || $3::text || g, at,
+            ($1::text[])[1 + g % cardinality($1::text[])], 'trf_' || $3::text || upper(lpad(to_hex(g * 2), 16, '0')), 100 + g, at,
+            at, at
+       FROM generate_series(1, $5::int) g,
+            LATERAL (SELECT $4::timestamptz + g * interval '1 millisecond' AS at) t`,
+    [payerIds, merchantId, idTime, at, count],
+  );
+  await h.db.pool.query(
+    `INSERT INTO refunds (id, payment_intent_id, merchant_id, amount_minor, currency, status,
+       transfer_id, created_at, updated_at)
+     SELECT 'ref_' || $2::text || upper(lpad(to_hex(g), 16, '0')),
+            'pi_' || $2::text || upper(lpad(to_hex(g), 16, '0')), $1::text, 1, 'CNY',
+            'succeeded', 'trf_' || $2::text || upper(lpad(to_hex(g * 2 + 1), 16, '0')), at, at
+       FROM generate_series(7, $4::int, 7) g,
+            LATERAL (SELECT $3::timestamptz + g * interval '1 millisecond' AS at) t`,
+    [merchantId, idTime, at, count],
   );
 }
 

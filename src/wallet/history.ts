@@ -1,7 +1,11 @@
 /**
  * History (PRODUCT.md, "Wallet"): every movement a user sees, from the `wallet_history` view
- * (migrations/0013_history.sql) — the filtered list, a receipt with its status timeline, the CSV
- * export, the monthly statement and the spending insights.
+ * (migrations/0013_history.sql, with merchant payments and refunds since
+ * migrations/0021_history_merchants.sql) — the filtered list, a receipt with its status timeline,
+ * the CSV export, the monthly statement and the spending insights.
+ *
+ * Merchant payments and refunds are read with SQL from the merchants' tables, as the view reads
+ * them: the merchants module depends on the wallet, never the other way round.
  *
  * Everything is keyset-paginated by id (ids are time-sortable), newest first, and bounded: a list
  * page holds at most `limits.pageSizeMax` rows, the export reads `HISTORY_EXPORT_BATCH_SIZE` rows
@@ -38,14 +42,16 @@ export const HISTORY_EXPORT_CHUNK_CHARS = 16_384;
 /** Movements listed in a monthly statement; the rest are in the list or the CSV export. */
 export const STATEMENT_ENTRIES_MAX = limits.pageSizeMax;
 /**
- * How far the time in a movement's id may be from its `created_at`. P2P transfers, top-ups and
- * withdrawals take both from one clock reading; a conversion's ids carry its quote's time, at
+ * How far the time in a movement's id may be from its `created_at`. P2P transfers, top-ups,
+ * withdrawals and refunds take both from one clock reading, a merchant payment's `created_at` is
+ * its id's time; a conversion's ids carry its quote's time, at
  * most FX_QUOTE_TTL_MS (30 s) before the conversion. A date range widened by this much on both
  * sides is a range of ids that holds every movement of the dates.
  */
 export const ID_TIME_SLACK_MS = 3_600_000;
 
-export type HistoryType = 'p2p' | 'topup' | 'withdrawal' | 'conversion';
+export type HistoryType =
+  'p2p' | 'topup' | 'withdrawal' | 'conversion' | 'merchant_payment' | 'refund';
 export type HistoryDirection = 'incoming' | 'outgoing';
 export type HistoryStatus =
   | 'processing'
@@ -56,11 +62,31 @@ export type HistoryStatus =
   | 'completed'
   | 'cancelled'
   | 'failed';
-export type HistoryCategory = 'transfers' | 'top_ups' | 'withdrawals' | 'currency_exchange';
+/** Merchant payments take theirs from the merchant's MCC (`hebao_mcc_category` in 0021). */
+export type HistoryCategory =
+  | 'transfers'
+  | 'top_ups'
+  | 'withdrawals'
+  | 'currency_exchange'
+  | 'dining'
+  | 'groceries'
+  | 'transport'
+  | 'shopping'
+  | 'bills'
+  | 'entertainment'
+  | 'merchants'
+  | 'refunds';
 /** Statement totals also count ledger movements the history does not list (adjustments). */
 export type StatementType = HistoryType | 'other';
 
-export const historyTypes: readonly HistoryType[] = ['p2p', 'topup', 'withdrawal', 'conversion'];
+export const historyTypes: readonly HistoryType[] = [
+  'p2p',
+  'topup',
+  'withdrawal',
+  'conversion',
+  'merchant_payment',
+  'refund',
+];
 export const historyStatuses: readonly HistoryStatus[] = [
   'processing',
   'pending',
@@ -76,6 +102,14 @@ export const historyCategories: readonly HistoryCategory[] = [
   'top_ups',
   'withdrawals',
   'currency_exchange',
+  'dining',
+  'groceries',
+  'transport',
+  'shopping',
+  'bills',
+  'entertainment',
+  'merchants',
+  'refunds',
 ];
 
 /** One movement as one user sees it: a P2P transfer is outgoing for one and incoming for the other. */
@@ -83,7 +117,7 @@ export interface HistoryEntry {
   readonly id: string;
   readonly type: HistoryType;
   readonly direction: HistoryDirection;
-  /** The other user (P2P), the card (top-up, withdrawal), or null (conversion). */
+  /** The other user (P2P), the card (top-up, withdrawal), the merchant, or null (conversion). */
   readonly counterpartyId: string | null;
   readonly amountMinor: bigint;
   readonly currency: string;
@@ -141,6 +175,15 @@ export interface Receipt {
     readonly sellCurrency: string;
     readonly buyAmountMinor: bigint;
     readonly buyCurrency: string;
+  } | null;
+  /** A merchant payment's or refund's merchant, and the payment intent paid or refunded. */
+  readonly merchant: {
+    readonly id: string;
+    readonly nameZh: string;
+    readonly nameEn: string;
+    readonly paymentIntentId: string;
+    /** The refund (for a refund), else null. */
+    readonly refundId: string | null;
   } | null;
 }
 
@@ -217,7 +260,11 @@ export interface History {
     month: string,
     timeZone?: string,
   ): Promise<MonthlyStatement | undefined>;
-  /** Outgoing completed movements created in the month, by category; undefined as above. */
+  /**
+   * Outgoing completed movements created in the month, by category; undefined as above. Refunds
+   * are incoming, so they are not counted and do not reduce the spending of their category: the
+   * history lists them in a category of their own.
+   */
   spendingInsights(
     userId: string,
     month: string,
@@ -392,7 +439,10 @@ export interface TimelineFacts {
   readonly failureCode: string | null;
   /** When the movement's own ledger transfer committed (a hold, or the whole transfer). */
   readonly movedAt: Date | null;
-  /** The movement waited before completing: a held P2P transfer, a pending top-up. */
+  /**
+   * The movement waited before completing: a held P2P transfer, a pending top-up, a merchant
+   * payment held for capture.
+   */
   readonly waited: boolean;
 }
 
@@ -401,7 +451,7 @@ export function timelineOf(facts: TimelineFacts): TimelineStep[] {
   const steps: TimelineStep[] = [{ status: 'created', at: entry.createdAt, failureCode: null }];
   if (facts.waited && facts.movedAt !== null) {
     steps.push({
-      status: entry.type === 'p2p' ? 'held' : 'pending',
+      status: entry.type === 'p2p' || entry.type === 'merchant_payment' ? 'held' : 'pending',
       at: facts.movedAt,
       failureCode: null,
     });
@@ -487,7 +537,13 @@ export function csvChunks(entries: readonly HistoryEntry[]): string[] {
   return chunks;
 }
 
-/** Which statement line a ledger transfer code counts under. */
+/**
+ * Which statement line a ledger transfer code counts under. A merchant payment moves the payer's
+ * money with `merchant_payment`, or holds it with `merchant_authorization` and then posts it
+ * with `merchant_capture` (or voids it, moving nothing); the conversion legs of a payment in
+ * another currency are conversions. `merchant_fee` and `merchant_settlement` move the merchant's
+ * money, never a user's wallet.
+ */
 const typeOfLedgerCode: Readonly<Record<string, HistoryType>> = {
   p2p: 'p2p',
   p2p_held: 'p2p',
@@ -497,6 +553,11 @@ const typeOfLedgerCode: Readonly<Record<string, HistoryType>> = {
   withdrawal: 'withdrawal',
   fx_sell: 'conversion',
   fx_buy: 'conversion',
+  merchant_payment: 'merchant_payment',
+  merchant_authorization: 'merchant_payment',
+  merchant_capture: 'merchant_payment',
+  merchant_authorization_void: 'merchant_payment',
+  merchant_refund: 'refund',
 };
 
 export function statementTypeOf(ledgerCode: string): StatementType {
@@ -653,6 +714,18 @@ interface FundingDetailRow {
   moved_at: Date | null;
 }
 
+interface MerchantDetailRow {
+  merchant_id: string;
+  name_zh: string;
+  name_en: string;
+  payment_intent_id: string;
+  refund_id: string | null;
+  failure_code: string | null;
+  updated_at: Date;
+  moved_at: Date | null;
+  held: boolean;
+}
+
 interface ConversionDetailRow {
   quote_id: string;
   sell_amount_minor: bigint;
@@ -673,7 +746,7 @@ async function selectReceipt(
   const row = rows[0];
   if (row === undefined) return undefined;
   const entry = entryOf(row);
-  const none = { transfer: null, card: null, conversion: null };
+  const none = { transfer: null, card: null, conversion: null, merchant: null };
   switch (entry.type) {
     case 'p2p':
       return transferReceipt(db, entry, none);
@@ -682,10 +755,13 @@ async function selectReceipt(
       return fundingReceipt(db, entry, none);
     case 'conversion':
       return conversionReceipt(db, entry, none);
+    case 'merchant_payment':
+    case 'refund':
+      return merchantReceipt(db, entry, none);
   }
 }
 
-type NoDetails = Pick<Receipt, 'transfer' | 'card' | 'conversion'>;
+type NoDetails = Pick<Receipt, 'transfer' | 'card' | 'conversion' | 'merchant'>;
 
 /**
  * The ledger transfer of the movement itself says when its money moved (or was held): a read of
@@ -773,6 +849,52 @@ async function conversionReceipt(db: Executor, entry: HistoryEntry, none: NoDeta
       sellCurrency: d.sell_currency,
       buyAmountMinor: d.buy_amount_minor,
       buyCurrency: d.buy_currency,
+    },
+  };
+}
+
+/** The merchant's tables, read by the movement's ledger transfer id (unique in each). */
+const MERCHANT_DETAIL_SQL = {
+  merchant_payment: `SELECT m.id AS merchant_id, m.name_zh, m.name_en, p.id AS payment_intent_id,
+            NULL::text AS refund_id, NULL::text AS failure_code, p.updated_at,
+            l.created_at AS moved_at, p.capture_method = 'manual' AS held
+       FROM payment_intents p JOIN merchants m ON m.id = p.merchant_id
+       LEFT JOIN ledger_transfers l ON l.id = p.transfer_id
+      WHERE p.transfer_id = $1`,
+  refund: `SELECT m.id AS merchant_id, m.name_zh, m.name_en, r.payment_intent_id,
+            r.id AS refund_id, r.failure_code, r.updated_at, l.created_at AS moved_at,
+            false AS held
+       FROM refunds r JOIN merchants m ON m.id = r.merchant_id
+       LEFT JOIN ledger_transfers l ON l.id = r.transfer_id
+      WHERE r.transfer_id = $1`,
+} as const;
+
+/**
+ * A merchant payment (held first when the merchant captures it later) or a refund, with the
+ * merchant's names and the payment intent it paid or refunded.
+ */
+async function merchantReceipt(db: Executor, entry: HistoryEntry, none: NoDetails) {
+  assert(entry.type === 'merchant_payment' || entry.type === 'refund', 'not a merchant movement');
+  const { rows } = await db.query<MerchantDetailRow>(MERCHANT_DETAIL_SQL[entry.type], [entry.id]);
+  const d = rows[0];
+  assert(d !== undefined, `history entry ${entry.id} has no ${entry.type}`);
+  return {
+    ...none,
+    entry,
+    failureCode: d.failure_code,
+    timeline: timelineOf({
+      entry,
+      updatedAt: d.updated_at,
+      failureCode: d.failure_code,
+      movedAt: d.moved_at,
+      waited: d.held,
+    }),
+    merchant: {
+      id: d.merchant_id,
+      nameZh: d.name_zh,
+      nameEn: d.name_en,
+      paymentIntentId: d.payment_intent_id,
+      refundId: d.refund_id,
     },
   };
 }

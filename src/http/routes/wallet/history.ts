@@ -44,6 +44,8 @@ export const HistoryTypeSchema = Type.Union([
   Type.Literal('topup'),
   Type.Literal('withdrawal'),
   Type.Literal('conversion'),
+  Type.Literal('merchant_payment'),
+  Type.Literal('refund'),
 ]);
 export const HistoryStatusSchema = Type.Union([
   Type.Literal('processing'),
@@ -55,12 +57,26 @@ export const HistoryStatusSchema = Type.Union([
   Type.Literal('cancelled'),
   Type.Literal('failed'),
 ]);
-const CategorySchema = Type.Union([
-  Type.Literal('transfers'),
-  Type.Literal('top_ups'),
-  Type.Literal('withdrawals'),
-  Type.Literal('currency_exchange'),
-]);
+const CategorySchema = Type.Union(
+  [
+    Type.Literal('transfers'),
+    Type.Literal('top_ups'),
+    Type.Literal('withdrawals'),
+    Type.Literal('currency_exchange'),
+    Type.Literal('dining'),
+    Type.Literal('groceries'),
+    Type.Literal('transport'),
+    Type.Literal('shopping'),
+    Type.Literal('bills'),
+    Type.Literal('entertainment'),
+    Type.Literal('merchants'),
+    Type.Literal('refunds'),
+  ],
+  {
+    description:
+      'A merchant payment’s comes from the merchant’s MCC (dining … entertainment, else merchants).',
+  },
+);
 
 /** One movement of the signed-in user's history: the rows of GET /v1/transactions. */
 export const HistoryEntrySchema = Type.Object(
@@ -69,7 +85,10 @@ export const HistoryEntrySchema = Type.Object(
     type: HistoryTypeSchema,
     direction: Type.Union([Type.Literal('incoming'), Type.Literal('outgoing')]),
     counterparty_id: Nullable(
-      Type.String({ description: 'The other user (p2p), the card (topup, withdrawal), or null.' }),
+      Type.String({
+        description:
+          'The other user (p2p), the card (topup, withdrawal), the merchant (merchant_payment, refund), or null (conversion).',
+      }),
     ),
     amount: MoneySchema,
     status: HistoryStatusSchema,
@@ -143,6 +162,18 @@ const ReceiptSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    merchant: Nullable(
+      Type.Object(
+        {
+          id: Type.String(),
+          name_zh: Type.String(),
+          name_en: Type.String(),
+          payment_intent_id: Type.String({ description: 'The intent paid, or refunded.' }),
+          refund_id: Nullable(Type.String({ description: 'For a refund.' })),
+        },
+        { additionalProperties: false, description: 'For a merchant_payment or a refund.' },
+      ),
+    ),
   },
   { title: 'Receipt', additionalProperties: false },
 );
@@ -154,6 +185,7 @@ function stepJson(s: TimelineStep): Static<typeof TimelineStepSchema> {
 function receiptJson(r: Receipt): Static<typeof ReceiptSchema> {
   const t = r.transfer;
   const c = r.conversion;
+  const m = r.merchant;
   return {
     ...historyEntryJson(r.entry),
     failure_code: r.failureCode,
@@ -176,6 +208,16 @@ function receiptJson(r: Receipt): Static<typeof ReceiptSchema> {
             quote_id: c.quoteId,
             sell: moneyJson(c.sellAmountMinor, c.sellCurrency),
             buy: moneyJson(c.buyAmountMinor, c.buyCurrency),
+          },
+    merchant:
+      m === null
+        ? null
+        : {
+            id: m.id,
+            name_zh: m.nameZh,
+            name_en: m.nameEn,
+            payment_intent_id: m.paymentIntentId,
+            refund_id: m.refundId,
           },
   };
 }
@@ -424,7 +466,8 @@ function insightsRoute(app: FastifyInstance, deps: HistoryRouteDeps): void {
       schema: {
         tags: ['wallet'],
         summary: 'Money spent in a month by category, per currency',
-        description: 'Outgoing movements created in the month and completed.',
+        description:
+          'Outgoing movements created in the month and completed. Refunds are incoming: they are not netted against the spending of their category.',
         querystring: Type.Object(
           { month: Month, time_zone: TimeZoneParam },
           { additionalProperties: false },

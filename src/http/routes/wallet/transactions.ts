@@ -39,7 +39,7 @@ export function transactionsRoute(app: FastifyInstance, deps: WalletRouteDeps): 
       schema: {
         tags: ['wallet'],
         summary:
-          'The signed-in user’s history: transfers sent and received, top-ups, withdrawals and conversions, newest first',
+          'The signed-in user’s history: transfers sent and received, top-ups, withdrawals, conversions, merchant payments and refunds, newest first',
         querystring: Type.Object(
           {
             limit: Type.Integer({
@@ -56,8 +56,9 @@ export function transactionsRoute(app: FastifyInstance, deps: WalletRouteDeps): 
             ),
             counterparty: Type.Optional(
               Type.String({
-                pattern: '^(usr|crd)_[0-9A-HJKMNP-TV-Z]{26}$',
-                description: 'A user (p2p) or a card (topup, withdrawal).',
+                pattern: '^(usr|crd|mch)_[0-9A-HJKMNP-TV-Z]{26}$',
+                description:
+                  'A user (p2p), a card (topup, withdrawal) or a merchant (merchant_payment, refund).',
               }),
             ),
             currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),

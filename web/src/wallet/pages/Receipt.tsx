@@ -7,14 +7,16 @@ import { formatMoney } from '../../shared/money';
 import { ErrorNotice, Loading, MoneyText, Page } from '../../shared/ui';
 import {
   dateTime,
+  merchantName,
   signedAmount,
   statusBadgeClass,
+  statusKey,
   type Receipt as ReceiptData,
 } from './history/types';
 import { CopyButton } from './pay/CopyButton';
 import './history/history.css';
 
-/** One movement's receipt: amount, status timeline, counterparty, note and ids. */
+/** One movement's receipt: amount, status timeline, counterparty (or merchant), note and ids. */
 export default function Receipt() {
   const { t } = useTranslation('history');
   const { id = '' } = useParams();
@@ -40,13 +42,18 @@ function ReceiptBody({ receipt }: { readonly receipt: ReceiptData }) {
     <>
       <section className="card" aria-labelledby="receipt-summary">
         <h2 id="receipt-summary">{t(`entry.${receipt.type}_${receipt.direction}`)}</h2>
+        {receipt.merchant === null ? null : (
+          <p className="receipt-merchant">{merchantName(receipt.merchant, i18n.language)}</p>
+        )}
         <MoneyText
           value={signedAmount(receipt)}
           className={`receipt-amount${incoming ? ' amount-in' : ''}`}
           {...(incoming ? { sign: 'always' as const } : {})}
         />
         <p>
-          <span className={statusBadgeClass(receipt.status)}>{t(`status.${receipt.status}`)}</span>
+          <span className={statusBadgeClass(receipt.status)}>
+            {t(statusKey(receipt.type, receipt.status))}
+          </span>
         </p>
         {receipt.failure_code === null ? null : (
           <p className="muted">{t('receipt.failure', { code: receipt.failure_code })}</p>
@@ -57,7 +64,7 @@ function ReceiptBody({ receipt }: { readonly receipt: ReceiptData }) {
         <ol className="timeline">
           {receipt.timeline.map((step) => (
             <li key={`${step.status}-${step.at}`}>
-              <p>{t(`status.${step.status}`)}</p>
+              <p>{t(statusKey(receipt.type, step.status))}</p>
               <p className="muted">
                 <time dateTime={step.at}>{dateTime(step.at, i18n.language)}</time>
               </p>
@@ -77,6 +84,7 @@ function ReceiptBody({ receipt }: { readonly receipt: ReceiptData }) {
             <Detail term={t('receipt.note')}>{receipt.note}</Detail>
           )}
           <TransferDetails receipt={receipt} />
+          <MerchantDetails receipt={receipt} />
           {receipt.conversion === null ? null : (
             <>
               <Detail term={t('receipt.sold')}>{formatMoney(receipt.conversion.sell)}</Detail>
@@ -102,12 +110,17 @@ function ReceiptBody({ receipt }: { readonly receipt: ReceiptData }) {
 }
 
 function Counterparty({ receipt }: { readonly receipt: ReceiptData }) {
-  const { t } = useTranslation('history');
+  const { t, i18n } = useTranslation('history');
   if (receipt.card !== null) {
     return (
       <Detail term={t('receipt.counterparty')}>
         {t('receipt.card', { brand: receipt.card.brand, last4: receipt.card.last4 })}
       </Detail>
+    );
+  }
+  if (receipt.merchant !== null) {
+    return (
+      <Detail term={t('receipt.merchant')}>{merchantName(receipt.merchant, i18n.language)}</Detail>
     );
   }
   if (receipt.counterparty_id === null) return null;
@@ -133,6 +146,28 @@ function TransferDetails({ receipt }: { readonly receipt: ReceiptData }) {
       {transfer.release_at === null ? null : (
         <Detail term={t('receipt.releaseAt')}>
           {dateTime(transfer.release_at, i18n.language)}
+        </Detail>
+      )}
+    </>
+  );
+}
+
+/** The merchant's id and the payment (and refund) ids, to quote to the merchant. */
+function MerchantDetails({ receipt }: { readonly receipt: ReceiptData }) {
+  const { t } = useTranslation('history');
+  const merchant = receipt.merchant;
+  if (merchant === null) return null;
+  return (
+    <>
+      <Detail term={t('receipt.merchantId')}>
+        <Id value={merchant.id} label={t('receipt.merchantId')} />
+      </Detail>
+      <Detail term={t('receipt.paymentIntentId')}>
+        <Id value={merchant.payment_intent_id} label={t('receipt.paymentIntentId')} />
+      </Detail>
+      {merchant.refund_id === null ? null : (
+        <Detail term={t('receipt.refundId')}>
+          <Id value={merchant.refund_id} label={t('receipt.refundId')} />
         </Detail>
       )}
     </>

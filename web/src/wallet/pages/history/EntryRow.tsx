@@ -1,7 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { MoneyText } from '../../../shared/ui';
-import { dateTime, signedAmount, statusBadgeClass, type HistoryEntry } from './types';
+import { dateTime, signedAmount, statusBadgeClass, statusKey, type HistoryEntry } from './types';
 
 /** One movement in the list: what it was, when, how much, its status; opens its receipt. */
 export function EntryRow({ entry }: { readonly entry: HistoryEntry }) {
@@ -24,7 +24,9 @@ export function EntryRow({ entry }: { readonly entry: HistoryEntry }) {
             {...(incoming ? { sign: 'always' as const } : {})}
           />
           {entry.status === 'completed' ? null : (
-            <span className={statusBadgeClass(entry.status)}>{t(`status.${entry.status}`)}</span>
+            <span className={statusBadgeClass(entry.status)}>
+              {t(statusKey(entry.type, entry.status))}
+            </span>
           )}
         </span>
       </Link>

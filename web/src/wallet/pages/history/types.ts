@@ -1,7 +1,14 @@
 import type { MoneyWire } from '../../../shared/money';
 
 /** The history as `GET /v1/transactions` and `GET /v1/transactions/{id}` return it. */
-export const ENTRY_TYPES = ['p2p', 'topup', 'withdrawal', 'conversion'] as const;
+export const ENTRY_TYPES = [
+  'p2p',
+  'topup',
+  'withdrawal',
+  'conversion',
+  'merchant_payment',
+  'refund',
+] as const;
 export const ENTRY_STATUSES = [
   'processing',
   'pending',
@@ -58,6 +65,32 @@ export interface Receipt extends HistoryEntry {
     readonly sell: MoneyWire;
     readonly buy: MoneyWire;
   } | null;
+  /** A merchant payment's or refund's merchant, and the payment it paid or refunded. */
+  readonly merchant: {
+    readonly id: string;
+    readonly name_zh: string;
+    readonly name_en: string;
+    readonly payment_intent_id: string;
+    readonly refund_id: string | null;
+  } | null;
+}
+
+/** The merchant's name in the user's language: Chinese for any zh locale, else English. */
+export function merchantName(
+  merchant: { readonly name_zh: string; readonly name_en: string },
+  language: string,
+): string {
+  return language.toLowerCase().startsWith('zh') ? merchant.name_zh : merchant.name_en;
+}
+
+/**
+ * The `history` key of a status label: a merchant payment that is `held` waits for the merchant
+ * to capture it (an authorization), not for a delayed transfer to arrive.
+ */
+export function statusKey(type: EntryType, status: EntryStatus | 'created'): string {
+  return type === 'merchant_payment' && status === 'held'
+    ? 'status.held_merchant_payment'
+    : `status.${status}`;
 }
 
 /** The amount as the user sees it: negative when money left the wallet. */
