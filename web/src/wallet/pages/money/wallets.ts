@@ -2,6 +2,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../../../shared/api';
 import type { MoneyWire } from '../../../shared/money';
+import type { HistoryEntry } from '../history/types';
 
 export interface Wallet {
   readonly currency: string;
@@ -25,16 +26,7 @@ export function walletCurrencies(wallets: readonly Wallet[] | undefined): string
   return codes.length === 0 ? ['CNY'] : codes;
 }
 
-export interface HistoryEntry {
-  readonly id: string;
-  readonly type: 'p2p' | 'topup' | 'withdrawal' | 'conversion';
-  readonly direction: 'incoming' | 'outgoing';
-  readonly counterparty_id: string | null;
-  readonly amount: MoneyWire;
-  readonly status: string;
-  readonly note: string | null;
-  readonly created_at: string;
-}
+export type { HistoryEntry };
 
 export function useRecentActivity(limit: number) {
   return useQuery({
