@@ -1,40 +1,30 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { lazy, Suspense, useEffect, type ComponentType, type LazyExoticComponent } from 'react';
+import { QueryClientProvider } from '@tanstack/react-query';
+import { Suspense, useEffect } from 'react';
 import { BrowserRouter, Route, Routes } from 'react-router';
-import { ApiError, onSignedOut } from '../shared/api';
+import { onSignedOut } from '../shared/api';
+import { createQueryClient, lazyPage } from '../shared/app-kit';
 import { Loading } from '../shared/ui';
 import { Layout } from './Layout';
 import { ME_QUERY_KEY } from './session';
 import './portal.css';
 
+const Dashboard = lazyPage(() => import('./pages/Dashboard'));
+const Onboarding = lazyPage(() => import('./pages/Onboarding'));
+const QrSign = lazyPage(() => import('./pages/QrSign'));
+const Payments = lazyPage(() => import('./pages/Payments'));
+const PaymentDetail = lazyPage(() => import('./pages/PaymentDetail'));
+const Collect = lazyPage(() => import('./pages/Collect'));
+const ApiKeys = lazyPage(() => import('./pages/ApiKeys'));
+const Webhooks = lazyPage(() => import('./pages/Webhooks'));
+const Settlements = lazyPage(() => import('./pages/Settlements'));
+const NotFound = lazyPage(() => import('./pages/NotFound'));
+
+const queryClient = createQueryClient();
+
 /**
  * The merchant portal at `/merchant/`: the owner of a merchant, signed in with the wallet's
  * session, sees takings, payments, refunds, collection codes, API keys, webhooks and settlements.
  */
-const page = (
-  load: () => Promise<{ default: ComponentType }>,
-): LazyExoticComponent<ComponentType> => lazy(load);
-
-const Dashboard = page(() => import('./pages/Dashboard'));
-const Onboarding = page(() => import('./pages/Onboarding'));
-const QrSign = page(() => import('./pages/QrSign'));
-const Payments = page(() => import('./pages/Payments'));
-const PaymentDetail = page(() => import('./pages/PaymentDetail'));
-const Collect = page(() => import('./pages/Collect'));
-const ApiKeys = page(() => import('./pages/ApiKeys'));
-const Webhooks = page(() => import('./pages/Webhooks'));
-const Settlements = page(() => import('./pages/Settlements'));
-const NotFound = page(() => import('./pages/NotFound'));
-
-const queryClient = new QueryClient({
-  defaultOptions: {
-    queries: {
-      refetchOnWindowFocus: true,
-      retry: (count, error) => count < 2 && !(error instanceof ApiError && error.status < 500),
-    },
-  },
-});
-
 export function App() {
   return (
     <QueryClientProvider client={queryClient}>

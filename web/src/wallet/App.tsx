@@ -1,5 +1,5 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { lazy, Suspense, useEffect, type ComponentType, type LazyExoticComponent } from 'react';
+import { QueryClientProvider } from '@tanstack/react-query';
+import { Suspense, useEffect } from 'react';
 import {
   BrowserRouter,
   Navigate,
@@ -10,46 +10,34 @@ import {
   useNavigate,
 } from 'react-router';
 import { ApiError, onSignedOut } from '../shared/api';
+import { createQueryClient, lazyPage } from '../shared/app-kit';
 import { ErrorNotice, Loading } from '../shared/ui';
 import { Layout } from './Layout';
 import { useMe } from './session';
 
-const page = (
-  load: () => Promise<{ default: ComponentType }>,
-): LazyExoticComponent<ComponentType> => lazy(load);
-
 // Every screen is its own chunk, so the first load carries only the shell and the first page.
-const SignIn = page(() => import('./pages/SignIn'));
-const SignUp = page(() => import('./pages/SignUp'));
-const Home = page(() => import('./pages/Home'));
-const TopUp = page(() => import('./pages/TopUp'));
-const Withdraw = page(() => import('./pages/Withdraw'));
-const Cards = page(() => import('./pages/Cards'));
-const Send = page(() => import('./pages/Send'));
-const Requests = page(() => import('./pages/Requests'));
-const Scan = page(() => import('./pages/Scan'));
-const PayCode = page(() => import('./pages/PayCode'));
-const Collect = page(() => import('./pages/Collect'));
-const PayLink = page(() => import('./pages/PayLink'));
-const Activity = page(() => import('./pages/Activity'));
-const Receipt = page(() => import('./pages/Receipt'));
-const Insights = page(() => import('./pages/Insights'));
-const Notifications = page(() => import('./pages/Notifications'));
-const Security = page(() => import('./pages/Security'));
-const Settings = page(() => import('./pages/Settings'));
-const PaymentPin = page(() => import('./pages/PaymentPin'));
-const NotFound = page(() => import('./pages/NotFound'));
+const SignIn = lazyPage(() => import('./pages/SignIn'));
+const SignUp = lazyPage(() => import('./pages/SignUp'));
+const Home = lazyPage(() => import('./pages/Home'));
+const TopUp = lazyPage(() => import('./pages/TopUp'));
+const Withdraw = lazyPage(() => import('./pages/Withdraw'));
+const Cards = lazyPage(() => import('./pages/Cards'));
+const Send = lazyPage(() => import('./pages/Send'));
+const Requests = lazyPage(() => import('./pages/Requests'));
+const Scan = lazyPage(() => import('./pages/Scan'));
+const PayCode = lazyPage(() => import('./pages/PayCode'));
+const Collect = lazyPage(() => import('./pages/Collect'));
+const PayLink = lazyPage(() => import('./pages/PayLink'));
+const Activity = lazyPage(() => import('./pages/Activity'));
+const Receipt = lazyPage(() => import('./pages/Receipt'));
+const Insights = lazyPage(() => import('./pages/Insights'));
+const Notifications = lazyPage(() => import('./pages/Notifications'));
+const Security = lazyPage(() => import('./pages/Security'));
+const Settings = lazyPage(() => import('./pages/Settings'));
+const PaymentPin = lazyPage(() => import('./pages/PaymentPin'));
+const NotFound = lazyPage(() => import('./pages/NotFound'));
 
-const queryClient = new QueryClient({
-  defaultOptions: {
-    queries: {
-      // Balances must never look fresher than they are: refetch on focus, and retry only
-      // failures that a retry can fix.
-      refetchOnWindowFocus: true,
-      retry: (count, error) => count < 2 && !(error instanceof ApiError && error.status < 500),
-    },
-  },
-});
+const queryClient = createQueryClient();
 
 export function App() {
   return (

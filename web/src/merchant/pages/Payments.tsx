@@ -4,10 +4,10 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api } from '../../shared/api';
 import {
-  Button,
   Empty,
   ErrorNotice,
   Loading,
+  LoadMore,
   MoneyText,
   Page,
   SelectField,
@@ -89,15 +89,7 @@ export default function Payments() {
       {list.error ? <ErrorNotice error={list.error} onRetry={() => void list.refetch()} /> : null}
       {list.isSuccess && rows.length === 0 ? <Empty>{t('payments.empty')}</Empty> : null}
       {rows.length > 0 ? <PaymentTable rows={rows} /> : null}
-      {list.hasNextPage ? (
-        <Button
-          variant="secondary"
-          busy={list.isFetchingNextPage}
-          onClick={() => void list.fetchNextPage()}
-        >
-          {t('common:loadMore')}
-        </Button>
-      ) : null}
+      <LoadMore list={list} />
     </Page>
   );
 }

@@ -1,7 +1,7 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../shared/api';
-import { Button, Empty, ErrorNotice, Loading, MoneyText, Page } from '../../shared/ui';
+import { Empty, ErrorNotice, Loading, LoadMore, MoneyText, Page } from '../../shared/ui';
 import { StatusBadge, useDates } from '../parts';
 import { portalPath, useMerchant } from '../session';
 import type { ListPage, Settlement } from '../types';
@@ -76,15 +76,7 @@ export default function Settlements() {
           </table>
         </div>
       ) : null}
-      {list.hasNextPage ? (
-        <Button
-          variant="secondary"
-          busy={list.isFetchingNextPage}
-          onClick={() => void list.fetchNextPage()}
-        >
-          {t('common:loadMore')}
-        </Button>
-      ) : null}
+      <LoadMore list={list} />
     </Page>
   );
 }

@@ -2,6 +2,7 @@ export { BarChart, type Bar } from './BarChart';
 export { Button } from './Button';
 export { SelectField, TextField } from './Field';
 export { LanguageSwitch } from './LanguageSwitch';
+export { LoadMore, type NextPage } from './LoadMore';
 export { MoneyText } from './Money';
 export { Page } from './Page';
 export { PIN_LENGTH, PinPad } from './PinPad';

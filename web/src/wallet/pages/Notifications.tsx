@@ -6,7 +6,7 @@ import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-quer
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api } from '../../shared/api';
-import { Button, Empty, ErrorNotice, Loading, Page } from '../../shared/ui';
+import { Empty, ErrorNotice, Loading, LoadMore, Page } from '../../shared/ui';
 import { describeEvent, eventLink, eventPerson, TOLD_TYPES, type UserEvent } from './money/events';
 import './money/money.css';
 
@@ -45,15 +45,7 @@ export default function Notifications() {
             ))}
           </ul>
         )}
-        {events.hasNextPage ? (
-          <Button
-            variant="secondary"
-            busy={events.isFetchingNextPage}
-            onClick={() => void events.fetchNextPage()}
-          >
-            {t('common:loadMore')}
-          </Button>
-        ) : null}
+        <LoadMore list={events} />
       </section>
     </Page>
   );

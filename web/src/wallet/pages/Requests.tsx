@@ -4,7 +4,7 @@
  */
 import { useTranslation } from 'react-i18next';
 import { Link, NavLink, Route, Routes } from 'react-router';
-import { Button, Empty, ErrorNotice, Loading, MoneyText, Page } from '../../shared/ui';
+import { Empty, ErrorNotice, Loading, LoadMore, MoneyText, Page } from '../../shared/ui';
 import { useMe } from '../session';
 import { NewRequest } from './money/NewRequest';
 import { PersonName } from './money/Person';
@@ -59,15 +59,7 @@ function RequestList({ role }: { readonly role: RequestRole }) {
             ))}
           </ul>
         )}
-        {list.hasNextPage ? (
-          <Button
-            variant="secondary"
-            busy={list.isFetchingNextPage}
-            onClick={() => void list.fetchNextPage()}
-          >
-            {t('common:loadMore')}
-          </Button>
-        ) : null}
+        <LoadMore list={list} />
       </section>
     </Page>
   );

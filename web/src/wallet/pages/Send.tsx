@@ -10,16 +10,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import { api, ApiError } from '../../shared/api';
 import { formatMoney, parseAmountInput, type MoneyWire } from '../../shared/money';
-import {
-  Button,
-  ErrorNotice,
-  Loading,
-  MoneyText,
-  Page,
-  SelectField,
-  Sheet,
-  TextField,
-} from '../../shared/ui';
+import { Button, ErrorNotice, Loading, MoneyText, Page, Sheet, TextField } from '../../shared/ui';
 import { amountErrorKey } from './money/format';
 import { PaymentProblem } from './money/PaymentProblem';
 import { usePaymentFlow } from './money/payment-flow';
@@ -29,6 +20,7 @@ import { RecipientSearch } from './money/RecipientSearch';
 import { StepUpSheet } from './money/StepUpSheet';
 import { useWallets, walletCurrencies } from './money/wallets';
 import './money/money.css';
+import { CurrencySelect } from './money/CurrencySelect';
 
 const ARRIVALS = ['instant', 'delay_2h', 'delay_24h'] as const;
 type Arrival = (typeof ARRIVALS)[number];
@@ -152,19 +144,12 @@ function SendForm({
           onChange={(event) => setAmountText(event.target.value)}
           error={amountError}
         />
-        {currencies.length > 1 ? (
-          <SelectField
-            label={t('form.currency')}
-            value={currency}
-            onChange={(event) => setCurrency(event.target.value)}
-          >
-            {currencies.map((code) => (
-              <option key={code} value={code}>
-                {code}
-              </option>
-            ))}
-          </SelectField>
-        ) : null}
+        <CurrencySelect
+          label={t('form.currency')}
+          currencies={currencies}
+          value={currency}
+          onChange={setCurrency}
+        />
         <TextField
           label={t('form.note')}
           hint={t('form.noteHint')}

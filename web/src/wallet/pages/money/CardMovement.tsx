@@ -26,6 +26,7 @@ import { usePaymentFlow } from './payment-flow';
 import { StepUpSheet } from './StepUpSheet';
 import { walletCurrencies, useWallets, WALLETS_KEY } from './wallets';
 import './money.css';
+import { CurrencySelect } from './CurrencySelect';
 
 export type MovementKind = 'topups' | 'withdrawals';
 
@@ -114,19 +115,12 @@ function MovementForm({
         <p className="muted">
           <Link to="/cards">{t('cards.manage')}</Link>
         </p>
-        {currencies.length > 1 ? (
-          <SelectField
-            label={t('currency')}
-            value={currency}
-            onChange={(event) => setCurrency(event.target.value)}
-          >
-            {currencies.map((code) => (
-              <option key={code} value={code}>
-                {code}
-              </option>
-            ))}
-          </SelectField>
-        ) : null}
+        <CurrencySelect
+          label={t('currency')}
+          currencies={currencies}
+          value={currency}
+          onChange={setCurrency}
+        />
         <TextField
           label={t(`${ns}.amount`, { currency })}
           inputMode="decimal"

@@ -10,13 +10,14 @@ import { useNavigate } from 'react-router';
 import { api, fieldError } from '../../../shared/api';
 import { formatMoney, parseAmountInput, type MoneyWire } from '../../../shared/money';
 import { useIdempotentSubmit } from '../../../shared/payment';
-import { Button, ErrorNotice, Page, SelectField, TextField } from '../../../shared/ui';
+import { Button, ErrorNotice, Page, TextField } from '../../../shared/ui';
 import { amountErrorKey, amountOfMinor, splitEvenly } from './format';
 import { RecipientSummary } from './Person';
 import type { Recipient } from './people';
 import { RecipientSearch } from './RecipientSearch';
 import type { MoneyRequest } from './requests-api';
 import { useWallets, walletCurrencies } from './wallets';
+import { CurrencySelect } from './CurrencySelect';
 
 const PAYERS_MAX = 20;
 const NOTE_LENGTH_MAX = 140;
@@ -122,19 +123,12 @@ export function NewRequest() {
             </label>
           ))}
         </fieldset>
-        {currencies.length > 1 ? (
-          <SelectField
-            label={t('new.currency')}
-            value={currency}
-            onChange={(event) => setCurrency(event.target.value)}
-          >
-            {currencies.map((code) => (
-              <option key={code} value={code}>
-                {code}
-              </option>
-            ))}
-          </SelectField>
-        ) : null}
+        <CurrencySelect
+          label={t('new.currency')}
+          currencies={currencies}
+          value={currency}
+          onChange={setCurrency}
+        />
         {mode === 'split' ? (
           <TextField
             label={t('new.total', { currency })}

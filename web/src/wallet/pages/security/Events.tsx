@@ -2,7 +2,7 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../../shared/api';
-import { Button, Empty, ErrorNotice, Loading } from '../../../shared/ui';
+import { Empty, ErrorNotice, Loading, LoadMore } from '../../../shared/ui';
 import { keyOf, useFormatTime } from './format';
 
 interface SecurityEvent {
@@ -59,15 +59,7 @@ export function EventsSection() {
           </li>
         ))}
       </ul>
-      {events.hasNextPage ? (
-        <Button
-          variant="ghost"
-          busy={events.isFetchingNextPage}
-          onClick={() => void events.fetchNextPage()}
-        >
-          {t('common:loadMore')}
-        </Button>
-      ) : null}
+      <LoadMore list={events} />
     </section>
   );
 }
