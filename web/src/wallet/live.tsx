@@ -13,9 +13,10 @@ import './pages/money/live.css';
 const TOAST_MS = 6000;
 const TOASTS_MAX = 3;
 
+/** The event and the other person's name; the sentence is written when shown, in the UI language. */
 interface Toast {
-  readonly id: string;
-  readonly text: string;
+  readonly event: UserEvent;
+  readonly name: string | undefined;
 }
 
 function refresh(client: QueryClient, type: string): void {
@@ -29,30 +30,31 @@ function refresh(client: QueryClient, type: string): void {
 
 export function LiveEvents() {
   const client = useQueryClient();
-  const { i18n } = useTranslation('notifications');
+  const { t, i18n } = useTranslation('notifications');
   const [toasts, setToasts] = useState<readonly Toast[]>([]);
 
   useEffect(() => {
     const source = new EventSource('/v1/events/stream');
     const timers = new Set<ReturnType<typeof setTimeout>>();
+    // On (re)connecting the stream replays its last few seconds: each event is told once.
+    const seen = new Set<string>();
     const show = (toast: Toast): void => {
       setToasts((shown) => [...shown.slice(1 - TOASTS_MAX), toast]);
       const timer = setTimeout(() => {
         timers.delete(timer);
-        setToasts((shown) => shown.filter((t) => t.id !== toast.id));
+        setToasts((shown) => shown.filter((other) => other.event.id !== toast.event.id));
       }, TOAST_MS);
       timers.add(timer);
     };
     const handle = (message: MessageEvent<string>): void => {
       const event = JSON.parse(message.data) as UserEvent;
+      if (seen.has(event.id)) return;
+      seen.add(event.id);
       refresh(client, event.type);
       if (!(TOLD_TYPES as readonly string[]).includes(event.type)) return;
       void eventPerson(client, event)
         .catch(() => null)
-        .then((person) => {
-          const name = person?.display_name;
-          show({ id: event.id, text: describeEvent(i18n.t, i18n.language, event, name) });
-        });
+        .then((person) => show({ event, name: person?.display_name }));
     };
     for (const type of [...TOLD_TYPES, 'balance.changed']) {
       source.addEventListener(type, handle as EventListener);
@@ -61,13 +63,13 @@ export function LiveEvents() {
       source.close();
       for (const timer of timers) clearTimeout(timer);
     };
-  }, [client, i18n]);
+  }, [client]);
 
   return (
     <div className="live-toasts" role="status" aria-live="polite">
       {toasts.map((toast) => (
-        <p key={toast.id} className="live-toast">
-          {toast.text}
+        <p key={toast.event.id} className="live-toast">
+          {describeEvent(t, i18n.language, toast.event, toast.name)}
         </p>
       ))}
     </div>

@@ -28,13 +28,18 @@ export function isMfaRequired(answer: SignedIn | MfaRequired): answer is MfaRequ
   return 'mfa_required' in answer;
 }
 
-/** Call with the signed-in user; it resets the cache and navigates to `to`. */
+/** Call with the signed-in user; it resets the cache and goes to `to` (in this app or the portal). */
 export function useFinishSignIn(): (user: Me, to: string) => Promise<void> {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   return useCallback(
     async (user, to) => {
       queryClient.clear();
+      if (to === '/merchant' || to.startsWith('/merchant/')) {
+        // The merchant portal is another app: load it, do not route inside the wallet.
+        window.location.assign(to);
+        return;
+      }
       queryClient.setQueryData(ME_QUERY_KEY, user);
       await navigate(to, { replace: true });
       void queryClient.invalidateQueries({ queryKey: ME_QUERY_KEY });
