@@ -554,6 +554,13 @@ describe('merchant payments and refunds', () => {
         'Latte',
       ],
     ]);
+    // Each merchant row names its merchant (one read for the page); the others name none.
+    expect(listed.data.map((e) => e.merchantName?.en)).toEqual([
+      'Hebao Hotel',
+      'Hebao Coffee',
+      'Hebao Market',
+      'Hebao Coffee',
+    ]);
     const held = await receipt(payer, ids.room);
     expect(steps(held)).toEqual(['created', 'held']);
 
@@ -594,6 +601,7 @@ describe('merchant payments and refunds', () => {
       card: null,
       conversion: null,
       merchant: { ...coffeeNames, payment_intent_id: latte.id, refund_id: null },
+      merchant_name: { zh: '荷包咖啡', en: 'Hebao Coffee' },
     });
     expect(steps(latteReceipt)).toEqual(['created', 'completed']);
     const refundReceipt = await receipt(payer, ids.refund);
@@ -783,6 +791,7 @@ describe('CSV', () => {
       category: 'transfers',
       createdAt: new Date(IDENTITY_T0),
       completedAt: new Date(IDENTITY_T0),
+      merchantName: null,
     };
     const chunks = csvChunks(Array.from({ length: 1000 }, () => entry));
     expect(chunks.join('')).toBe(csvRow(entry).repeat(1000));
@@ -806,6 +815,7 @@ describe('CSV', () => {
       category: 'transfers',
       createdAt: new Date(IDENTITY_T0),
       completedAt: null,
+      merchantName: null,
     };
     expect(csvRow(entry)).toBe(
       `${entry.id},2026-11-23T02:00:00.000Z,,p2p,outgoing,completed,-12.50,CNY,${entry.counterpartyId},transfers,"'-5, really"\r\n`,
@@ -1042,6 +1052,7 @@ describe('months', () => {
       category: 'transfers',
       createdAt: at,
       completedAt: null,
+      merchantName: null,
     };
     expect(
       timelineOf({ entry, updatedAt: later, failureCode: null, movedAt: at, waited: true }),

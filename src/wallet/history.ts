@@ -126,6 +126,8 @@ export interface HistoryEntry {
   readonly category: HistoryCategory;
   readonly createdAt: Date;
   readonly completedAt: Date | null;
+  /** The merchant's names (merchant payments and refunds) in lists and receipts; else null. */
+  readonly merchantName: { readonly zh: string; readonly en: string } | null;
 }
 
 export interface HistoryFilter {
@@ -278,7 +280,7 @@ export function createHistory(deps: HistoryDeps): History {
   async function list(userId: string, page: HistoryPage, filter: HistoryFilter = {}) {
     const limit = Math.min(Math.max(Math.trunc(page.limit), 1), limits.pageSizeMax);
     const rows = await selectHistory(pool, userId, { ...page, limit: limit + 1 }, filter);
-    const data = rows.slice(0, limit);
+    const data = await withMerchantNames(pool, rows.slice(0, limit));
     // A previous page was read from its cursor upwards; the page is shown newest first.
     if (page.endingBefore !== undefined) data.reverse();
     return { data, hasMore: rows.length > limit };
@@ -287,7 +289,12 @@ export function createHistory(deps: HistoryDeps): History {
   return {
     timeZone: deps.timeZone,
     list,
-    receipt: (userId, id) => selectReceipt(pool, userId, id),
+    async receipt(userId, id) {
+      const receipt = await selectReceipt(pool, userId, id);
+      if (receipt === undefined) return undefined;
+      const [entry] = await withMerchantNames(pool, [receipt.entry]);
+      return { ...receipt, entry: entry ?? receipt.entry };
+    },
     exportCsv: (userId, range) => csvFile(pool, userId, range),
     async monthlyStatement(userId, month, timeZone = deps.timeZone) {
       const period = monthPeriod(month, timeZone, clock.nowMs());
@@ -594,6 +601,7 @@ function entryOf(r: HistoryRow): HistoryEntry {
     category: r.category,
     createdAt: r.created_at,
     completedAt: r.completed_at,
+    merchantName: null,
   };
 }
 
@@ -648,6 +656,31 @@ export async function selectHistory(
     ],
   );
   return rows.map(entryOf);
+}
+
+/**
+ * The names of the merchants on a page, read by primary key for the page's merchant rows only
+ * (one query, none when the page has no merchant): a join in the view would stop the planner from
+ * merging the branches' index scans.
+ */
+async function withMerchantNames(db: Executor, entries: HistoryEntry[]): Promise<HistoryEntry[]> {
+  const ids = [
+    ...new Set(
+      entries
+        .filter((e) => e.type === 'merchant_payment' || e.type === 'refund')
+        .flatMap((e) => (e.counterpartyId === null ? [] : [e.counterpartyId])),
+    ),
+  ];
+  if (ids.length === 0) return entries;
+  const { rows } = await db.query<{ id: string; name_zh: string; name_en: string }>(
+    'SELECT id, name_zh, name_en FROM merchants WHERE id = ANY($1::text[])',
+    [ids],
+  );
+  const names = new Map(rows.map((r) => [r.id, { zh: r.name_zh, en: r.name_en }]));
+  return entries.map((e) => {
+    const name = e.counterpartyId === null ? undefined : names.get(e.counterpartyId);
+    return name === undefined ? e : { ...e, merchantName: name };
+  });
 }
 
 function escapeLike(text: string): string {

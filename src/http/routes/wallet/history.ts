@@ -96,6 +96,15 @@ export const HistoryEntrySchema = Type.Object(
     category: CategorySchema,
     created_at: Timestamp,
     completed_at: Nullable(Timestamp),
+    merchant_name: Nullable(
+      Type.Object(
+        { zh: Type.String(), en: Type.String() },
+        {
+          additionalProperties: false,
+          description: 'The merchant’s names, for a merchant_payment or a refund.',
+        },
+      ),
+    ),
   },
   { title: 'Transaction', additionalProperties: false },
 );
@@ -112,6 +121,8 @@ export function historyEntryJson(e: HistoryEntry): Static<typeof HistoryEntrySch
     category: e.category,
     created_at: e.createdAt.toISOString(),
     completed_at: e.completedAt?.toISOString() ?? null,
+    merchant_name:
+      e.merchantName === null ? null : { zh: e.merchantName.zh, en: e.merchantName.en },
   };
 }
 

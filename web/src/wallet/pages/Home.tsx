@@ -6,6 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { minorOf } from '../../shared/money';
 import { Empty, ErrorNotice, Loading, MoneyText } from '../../shared/ui';
+import { merchantNameOf } from './history/types';
 import { PersonName } from './money/Person';
 import {
   signedAmount,
@@ -153,8 +154,10 @@ function ActivityRow({ entry }: { readonly entry: HistoryEntry }) {
 }
 
 function EntryTitle({ entry }: { readonly entry: HistoryEntry }) {
-  const { t } = useTranslation('home');
+  const { t, i18n } = useTranslation('home');
   const other = entry.counterparty_id;
+  const merchant = merchantNameOf(entry, i18n.language);
+  if (merchant !== undefined) return <>{`${t(`type.${entry.type}`)} · ${merchant}`}</>;
   if (entry.type !== 'p2p') return <>{t(`type.${entry.type}`)}</>;
   if (other === null || !other.startsWith('usr_')) return <>{t('type.payment')}</>;
   return (

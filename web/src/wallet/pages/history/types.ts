@@ -36,6 +36,15 @@ export interface HistoryEntry {
   readonly category: string;
   readonly created_at: string;
   readonly completed_at: string | null;
+  /** The merchant's names, for merchant payments and refunds. */
+  readonly merchant_name: { readonly zh: string; readonly en: string } | null;
+}
+
+/** The merchant of a merchant payment or refund, in the UI language; undefined for the rest. */
+export function merchantNameOf(entry: HistoryEntry, language: string): string | undefined {
+  const names = entry.merchant_name;
+  if (names === null) return undefined;
+  return language.startsWith('zh') ? names.zh : names.en;
 }
 
 export interface HistoryPage {
