@@ -693,6 +693,22 @@ describe('declining a charge', () => {
       { type: 'charge.failed', status: 'failed', failure_code: 'declined_by_payer' },
       { type: 'charge.requires_confirmation', status: 'requires_confirmation', failure_code: null },
     ]);
+    // The payer's other devices are told: the charge no longer waits.
+    const { rows: told } = await h.db.pool.query(
+      `SELECT data FROM user_events WHERE user_id = $1 AND type = 'payment.declined'`,
+      [payer.userId],
+    );
+    expect(told).toEqual([
+      {
+        data: {
+          charge_id: waiting.id,
+          payment_intent_id: waiting.payment_intent,
+          merchant_id: s.id,
+          amount_minor: expect.stringMatching(/^[0-9]+$/),
+          currency: 'CNY',
+        },
+      },
+    ]);
 
     // Too late to pay it, or to decline it again.
     const late = await confirmInApp(payer, s.id, waiting.payment_intent, '200.01');

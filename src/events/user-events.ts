@@ -15,6 +15,7 @@ export type UserEventType =
   | 'transfer.cancelled'
   | 'payment.succeeded'
   | 'payment.requires_confirmation'
+  | 'payment.declined'
   | 'refund.received'
   | 'balance.changed'
   | 'topup.succeeded'

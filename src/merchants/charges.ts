@@ -147,6 +147,7 @@ const DECLINED_BY_PAYER = 'declined_by_payer';
 
 /** The payer's prompt to confirm a charge in the app. */
 const CONFIRMATION_EVENT: UserEventType = 'payment.requires_confirmation';
+const DECLINED_EVENT: UserEventType = 'payment.declined';
 
 /**
  * Checked when no device matches, so that a code for no device takes about as long to refuse as
@@ -628,10 +629,15 @@ export function createCharges(deps: ChargesDeps): Charges {
     const at = now();
     try {
       await withTransaction(pool, async (tx) => {
-        const { rows } = await tx.query<{ merchant_id: string; payment_intent_id: string }>(
+        const { rows } = await tx.query<{
+          merchant_id: string;
+          payment_intent_id: string;
+          amount_minor: bigint;
+          currency: string;
+        }>(
           `UPDATE charges SET status = 'failed', failure_code = $3, updated_at = $4
             WHERE id = $1 AND payer_id = $2 AND status = 'requires_confirmation'
-            RETURNING merchant_id, payment_intent_id`,
+            RETURNING merchant_id, payment_intent_id, amount_minor, currency`,
           [chargeId, payerId, DECLINED_BY_PAYER, at],
         );
         const row = rows[0];
@@ -644,6 +650,24 @@ export function createCharges(deps: ChargesDeps): Charges {
         if (rowCount !== 1) throw new Refusal(failure('charge_not_pending'));
         const c = { id: chargeId, merchantId: row.merchant_id, intentId: row.payment_intent_id };
         await announce(tx, c, 'charge.failed', 'failed', DECLINED_BY_PAYER);
+        // The payer's other devices learn that the charge is no longer waiting.
+        await appendUserEvents(
+          tx,
+          [
+            {
+              userId: payerId,
+              type: DECLINED_EVENT,
+              data: {
+                charge_id: chargeId,
+                payment_intent_id: row.payment_intent_id,
+                merchant_id: row.merchant_id,
+                amount_minor: String(row.amount_minor),
+                currency: row.currency,
+              },
+            },
+          ],
+          at,
+        );
       });
     } catch (error) {
       if (error instanceof Refusal) return error.outcome;

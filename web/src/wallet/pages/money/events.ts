@@ -24,6 +24,7 @@ export const TOLD_TYPES = [
   'transfer.cancelled',
   'payment.succeeded',
   'payment.requires_confirmation',
+  'payment.declined',
   'refund.received',
   'topup.succeeded',
   'topup.failed',

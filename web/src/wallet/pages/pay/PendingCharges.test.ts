@@ -36,6 +36,15 @@ describe('pending charges', () => {
     expect(pending[1]?.scanned.kind).toBe('payment_intent');
   });
 
+  it('leave out a charge declined on any device', () => {
+    const events = [
+      { id: 'evt_no', type: 'payment.declined', data: { payment_intent_id: 'pi_c' } },
+      confirmation('pi_c', '2026-11-23T17:24:00Z'),
+      confirmation('pi_d', '2026-11-23T17:22:00Z'),
+    ];
+    expect(pendingCharges(events, NOW).map((c) => c.scanned.payment_intent)).toEqual(['pi_d']);
+  });
+
   it('skip events whose data is not a charge', () => {
     const broken = confirmation('pi_x', '2026-11-23T17:24:00Z', '12.5');
     expect(pendingCharges([broken], NOW)).toEqual([]);

@@ -12,9 +12,8 @@ import type { Scanned } from './types';
  * a `payment.requires_confirmation` event, and the payer pays the charge's intent like any
  * other (`POST /v1/payment-intents/{id}/confirm`, with step-up), or declines it
  * (`POST /v1/charges/{id}/decline`: the charge fails and the merchant is told at once). A charge
- * is pending while it has not expired, no later event of its intent (paid, failed) has come, and
- * it was not declined here (the API sends the payer no event for a decline, so the ids declined
- * in this session are kept in sessionStorage).
+ * is pending while it has not expired and no later event of its intent has come (paid, or
+ * `payment.declined` from any of the payer's devices).
  */
 interface UserEvent {
   readonly id: string;
@@ -28,7 +27,6 @@ export interface PendingCharge {
 }
 
 const CONFIRMATION_EVENT = 'payment.requires_confirmation';
-const DECLINED_KEY = 'hebao.paycode.declined';
 const POLL_MS = 5_000;
 
 function text(data: Readonly<Record<string, unknown>>, key: string): string {
@@ -83,18 +81,8 @@ export async function declineCharge(chargeId: string): Promise<void> {
   await api(`/v1/charges/${encodeURIComponent(chargeId)}/decline`, { method: 'POST' });
 }
 
-function declinedIds(): string[] {
-  try {
-    const value = JSON.parse(sessionStorage.getItem(DECLINED_KEY) ?? '[]') as unknown;
-    return Array.isArray(value) ? value.filter((id): id is string => typeof id === 'string') : [];
-  } catch {
-    return [];
-  }
-}
-
 export function PendingChargesSection() {
   const { t, i18n } = useTranslation('paycode');
-  const [declined, setDeclined] = useState<string[]>(declinedIds);
   const [confirming, setConfirming] = useState<PendingCharge | null>(null);
   const [paid, setPaid] = useState(false);
   const events = useQuery({
@@ -107,11 +95,6 @@ export function PendingChargesSection() {
 
   const decline = useMutation({
     mutationFn: declineCharge,
-    onSuccess: (_, chargeId) => {
-      const next = [...declined, chargeId];
-      sessionStorage.setItem(DECLINED_KEY, JSON.stringify(next));
-      setDeclined(next);
-    },
     onSettled: () => void events.refetch(),
   });
   const close = (): void => {
@@ -122,16 +105,19 @@ export function PendingChargesSection() {
 
   if (events.isError)
     return <ErrorNotice error={events.error} onRetry={() => void events.refetch()} />;
-  const all = events.data === undefined ? [] : pendingCharges(events.data.data, Date.now());
-  const waiting = all.filter((charge) => !declined.includes(charge.chargeId));
-  const refused = all.filter((charge) => declined.includes(charge.chargeId));
-  if (all.length === 0) return null;
+  const waiting = events.data === undefined ? [] : pendingCharges(events.data.data, Date.now());
+  if (waiting.length === 0 && !decline.isSuccess) return null;
   return (
     <section className="card" aria-labelledby="paycode-pending">
       <h2 id="paycode-pending">{t('pending.heading')}</h2>
       <p className="muted">{t('pending.intro')}</p>
       {waiting.length === 0 ? <p>{t('pending.none')}</p> : null}
       {decline.isError ? <ErrorNotice error={decline.error} /> : null}
+      {decline.isSuccess ? (
+        <p className="notice notice-ok" role="status">
+          {t('pending.declined')}
+        </p>
+      ) : null}
       <ul className="list">
         {waiting.map((charge) => (
           <li key={charge.chargeId}>
@@ -153,11 +139,6 @@ export function PendingChargesSection() {
                 {t('pending.decline')}
               </Button>
             </div>
-          </li>
-        ))}
-        {refused.map((charge) => (
-          <li key={charge.chargeId} className="muted">
-            {merchantName(charge, i18n.language)}: {t('pending.declined')}
           </li>
         ))}
       </ul>
