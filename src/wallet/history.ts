@@ -289,12 +289,7 @@ export function createHistory(deps: HistoryDeps): History {
   return {
     timeZone: deps.timeZone,
     list,
-    async receipt(userId, id) {
-      const receipt = await selectReceipt(pool, userId, id);
-      if (receipt === undefined) return undefined;
-      const [entry] = await withMerchantNames(pool, [receipt.entry]);
-      return { ...receipt, entry: entry ?? receipt.entry };
-    },
+    receipt: (userId, id) => selectReceipt(pool, userId, id),
     exportCsv: (userId, range) => csvFile(pool, userId, range),
     async monthlyStatement(userId, month, timeZone = deps.timeZone) {
       const period = monthPeriod(month, timeZone, clock.nowMs());
@@ -913,7 +908,7 @@ async function merchantReceipt(db: Executor, entry: HistoryEntry, none: NoDetail
   assert(d !== undefined, `history entry ${entry.id} has no ${entry.type}`);
   return {
     ...none,
-    entry,
+    entry: { ...entry, merchantName: { zh: d.name_zh, en: d.name_en } },
     failureCode: d.failure_code,
     timeline: timelineOf({
       entry,

@@ -1,6 +1,7 @@
 /**
- * The payment PIN in a sheet: confirms one payment (this amount, this payee) and hands the
- * single-use confirmation back to the screen, which sends the payment again with it.
+ * Step-up with the payment PIN: confirms one payment (this amount, this payee) and hands the
+ * single-use confirmation back to the screen, which sends the payment again with it. `StepUpPin`
+ * is the PIN pad itself, for screens already inside a sheet; `StepUpSheet` puts it in one.
  */
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -15,14 +16,12 @@ export interface StepUpTarget {
   readonly payee: string;
 }
 
-export function StepUpSheet({
+export function StepUpPin({
   target,
   onConfirmed,
-  onClose,
 }: {
-  readonly target: StepUpTarget | null;
+  readonly target: StepUpTarget;
   readonly onConfirmed: (confirmation: string) => void;
-  readonly onClose: () => void;
 }) {
   const { t } = useTranslation('send');
   const message = useErrorMessage();
@@ -30,7 +29,6 @@ export function StepUpSheet({
   const [error, setError] = useState<unknown>(null);
 
   const confirm = async (pin: string): Promise<void> => {
-    if (target === null) return;
     setBusy(true);
     setError(null);
     try {
@@ -42,26 +40,39 @@ export function StepUpSheet({
     }
   };
 
-  const close = (): void => {
-    setError(null);
-    onClose();
-  };
-
   return (
-    <Sheet open={target !== null} title={t('stepUp.title')} onClose={close}>
+    <>
+      <PinPad
+        onComplete={(pin) => void confirm(pin)}
+        busy={busy}
+        error={error === null ? undefined : message(error)}
+      />
+      {error instanceof ApiError && error.code === 'pin_not_set' ? (
+        <p>
+          <Link to="/pin">{t('stepUp.setPin')}</Link>
+        </p>
+      ) : null}
+    </>
+  );
+}
+
+export function StepUpSheet({
+  target,
+  onConfirmed,
+  onClose,
+}: {
+  readonly target: StepUpTarget | null;
+  readonly onConfirmed: (confirmation: string) => void;
+  readonly onClose: () => void;
+}) {
+  const { t } = useTranslation('send');
+  // The sheet renders its content only while open, so each step-up starts without an error.
+  return (
+    <Sheet open={target !== null} title={t('stepUp.title')} onClose={onClose}>
       {target === null ? null : (
         <>
           <p className="money-stepup-amount">{formatMoney(target.amount)}</p>
-          <PinPad
-            onComplete={(pin) => void confirm(pin)}
-            busy={busy}
-            error={error === null ? undefined : message(error)}
-          />
-          {error instanceof ApiError && error.code === 'pin_not_set' ? (
-            <p>
-              <Link to="/pin">{t('stepUp.setPin')}</Link>
-            </p>
-          ) : null}
+          <StepUpPin target={target} onConfirmed={onConfirmed} />
         </>
       )}
     </Sheet>

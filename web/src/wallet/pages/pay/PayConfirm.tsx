@@ -2,8 +2,9 @@ import { useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, fieldError } from '../../../shared/api';
 import { formatMoney, parseAmountInput, type MoneyWire } from '../../../shared/money';
-import { confirmWithPin, needsStepUp, useIdempotentSubmit } from '../../../shared/payment';
-import { Button, MoneyText, PinPad, TextField, useErrorMessage } from '../../../shared/ui';
+import { Button, MoneyText, TextField, useErrorMessage } from '../../../shared/ui';
+import { usePaymentFlow } from '../money/payment-flow';
+import { StepUpPin } from '../money/StepUpSheet';
 import { ConversionNotice } from './Conversion';
 import { PayResult } from './PayResult';
 import { sendPayment, type Paid, type PayRequest } from './send';
@@ -28,46 +29,20 @@ export function PayConfirm({
   readonly onDone: () => void;
 }) {
   const { t, i18n } = useTranslation('scan');
-  const errorMessage = useErrorMessage();
-  const { submit, uncertain } = useIdempotentSubmit(sendPayment);
+  const [paid, setPaid] = useState<Paid | null>(null);
+  const flow = usePaymentFlow(sendPayment, (result: Paid) => {
+    setPaid(result);
+    onPaid?.(result);
+  });
   const [amountText, setAmountText] = useState('');
   const [amountError, setAmountError] = useState<string>();
   const [note, setNote] = useState('');
-  const [newPayeeNeeded, setNewPayeeNeeded] = useState(false);
   const [newPayeeChecked, setNewPayeeChecked] = useState(false);
-  const [awaitingPin, setAwaitingPin] = useState<PayRequest | null>(null);
-  const [pinError, setPinError] = useState<string>();
-  const [lastSent, setLastSent] = useState<PayRequest | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [paid, setPaid] = useState<Paid | null>(null);
   const checkboxId = useId();
   const name = payeeName(scanned, i18n.language);
-
-  const attempt = async (request: PayRequest): Promise<void> => {
-    setBusy(true);
-    setError(null);
-    setLastSent(request);
-    try {
-      const result = await submit(request);
-      setAwaitingPin(null);
-      setPaid(result);
-      onPaid?.(result);
-    } catch (caught) {
-      if (needsStepUp(caught)) {
-        setAwaitingPin(withoutConfirmation(request));
-        if (request.confirmation !== undefined) setPinError(errorMessage(caught));
-      } else if (caught instanceof ApiError && caught.code === 'new_payee_confirmation_required') {
-        setAwaitingPin(null);
-        setNewPayeeNeeded(true);
-      } else {
-        setAwaitingPin(null);
-        setError(caught);
-      }
-    } finally {
-      setBusy(false);
-    }
-  };
+  const newPayeeNeeded = newPayeeChecked || isNewPayee(flow.error);
+  const { busy, uncertain } = flow;
+  const error = isNewPayee(flow.error) ? null : flow.error;
 
   const requestFromForm = (): PayRequest | undefined => {
     if (scanned.kind === 'payment_intent') {
@@ -97,34 +72,20 @@ export function PayConfirm({
   const pay = (event: FormEvent): void => {
     event.preventDefault();
     const request = requestFromForm();
-    if (request !== undefined) void attempt(request);
-  };
-
-  const confirmAndPay = async (pin: string): Promise<void> => {
-    if (awaitingPin === null) return;
-    setBusy(true);
-    setPinError(undefined);
-    let confirmation: string;
-    try {
-      confirmation = await confirmWithPin(amountOf(awaitingPin, scanned), payeeId(scanned), pin);
-    } catch (caught) {
-      setPinError(errorMessage(caught));
-      setBusy(false);
-      return;
-    }
-    await attempt({ ...awaitingPin, confirmation });
+    if (request === undefined) return;
+    void flow.pay(request, { amount: amountOf(request, scanned), payee: payeeId(scanned) });
   };
 
   if (paid !== null) return <PayResult paid={paid} scanned={scanned} onDone={onDone} />;
 
-  if (awaitingPin !== null) {
-    const amount = formatMoney(amountOf(awaitingPin, scanned));
+  if (flow.stepUpTarget !== null) {
+    const amount = formatMoney(flow.stepUpTarget.amount);
     return (
       <div className="pay-pin">
         <p className="pay-pin-title">{t('confirm.pinTitle', { amount, name })}</p>
-        <PinPad onComplete={(pin) => void confirmAndPay(pin)} busy={busy} error={pinError} />
+        <StepUpPin target={flow.stepUpTarget} onConfirmed={flow.confirmed} />
         <div className="form-actions">
-          <Button variant="secondary" onClick={() => setAwaitingPin(null)} disabled={busy}>
+          <Button variant="secondary" onClick={flow.cancelStepUp}>
             {t('confirm.pinCancel')}
           </Button>
         </div>
@@ -189,8 +150,8 @@ export function PayConfirm({
       ) : null}
       <Outcome error={error} uncertain={uncertain} />
       <div className="form-actions">
-        {uncertain && lastSent !== null ? (
-          <Button busy={busy} block onClick={() => void attempt(lastSent)}>
+        {uncertain ? (
+          <Button busy={busy} block onClick={flow.checkAgain}>
             {t('common:errors.checkAgain')}
           </Button>
         ) : (
@@ -238,10 +199,8 @@ function Outcome({ error, uncertain }: { readonly error: unknown; readonly uncer
   );
 }
 
-function withoutConfirmation(request: PayRequest): PayRequest {
-  if (request.confirmation === undefined) return request;
-  const { confirmation: _dropped, ...rest } = request;
-  return rest;
+function isNewPayee(error: unknown): boolean {
+  return error instanceof ApiError && error.code === 'new_payee_confirmation_required';
 }
 
 /** The amount a confirmation is bound to: the intent's own, or the one typed. */
